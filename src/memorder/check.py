@@ -1,0 +1,231 @@
+"""Run one program through an engine and summarise it as DESIGN.md's JSON contract."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import compile as C
+from . import syntax as S
+from .enumerate import Explorer, Limits
+from .errors import MemorderError
+from .models import MODELS
+
+ENGINES = ("enumerate", "smt", "both")
+
+
+def source_text(program, span) -> str:
+    """The source text of a span (first line only), for reports."""
+    if span is None or not span.line or not program.source:
+        return ""
+    lines = program.source.splitlines()
+    if span.line > len(lines):
+        return ""
+    line = lines[span.line - 1]
+    end = span.end_column - 1 if span.end_line == span.line else len(line)
+    return line[span.column - 1:end].strip()
+
+
+def access_info(program, thread_index, node) -> dict:
+    span = getattr(node, "span", None)
+    return {"thread": program.threads[thread_index].name,
+            "line": span.line if span else None,
+            "access": source_text(program, span)}
+
+
+@dataclass
+class Summary:
+    """What an engine found, before it becomes JSON. Witnesses are Execution snapshots."""
+    executions: int = 0
+    explored: int = 0
+    blocked: int = 0
+    bounded: int = 0
+    filtered: int = 0
+    outcomes: dict = field(default_factory=dict)      # outcome tuple -> witness (or None)
+    positive: int = 0
+    negative: int = 0
+    races: dict = field(default_factory=dict)         # (loc, (t,node), (t,node)) -> witness
+    failures: dict = field(default_factory=dict)      # (t, node) -> (outcome, witness)
+    incomplete: str | None = None
+    counted: bool = True                              # False: engine cannot count executions
+
+
+class Judge:
+    """Evaluates final states of complete executions: outcome, condition, filter."""
+
+    def __init__(self, program):
+        self.program = program
+        self.keys = []
+        self.reg_keys = []
+        for t in program.threads:
+            for r in C.ThreadCode(t).registers:
+                self.keys.append(f"{t.name}:{r}")
+                self.reg_keys.append((t.name, r))
+        self.loc_names = [l.name for l in program.locations]
+        self.keys += self.loc_names
+        self.thread_index = {t.name: i for i, t in enumerate(program.threads)}
+        self.condition = self._compile(program.condition.expr) if program.condition else None
+        self.filter = self._compile(program.filter) if program.filter is not None else None
+
+    def _compile(self, expr):
+        def lookup(node):
+            if isinstance(node, S.FinalReg):
+                tid, name = self.thread_index[node.thread], node.name
+                return lambda st: st[0][tid].get(name, 0)
+            if isinstance(node, S.FinalLoc):
+                loc = node.loc
+                return lambda st: st[1][loc]
+            raise MemorderError(f"unexpected {type(node).__name__} in a condition").at(node.span)
+        return C.pure(expr, lookup)
+
+    def outcome(self, registers, memory) -> tuple:
+        vals = [registers[self.thread_index[t]].get(r, 0) for t, r in self.reg_keys]
+        return tuple(vals) + tuple(memory[l] for l in self.loc_names)
+
+    def as_dict(self, outcome) -> dict:
+        return dict(zip(self.keys, outcome))
+
+
+def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
+            witnesses=False) -> Summary:
+    """The explicit engine over one program (orderings already resolved)."""
+    judge = Judge(program)
+    summary = Summary()
+    model_mod = MODELS[model]
+    explorer = Explorer(program, model_mod, unroll, Limits(timeout, max_executions))
+
+    def consume(leaf):
+        summary.explored += 1
+        if leaf.status != "complete":
+            if leaf.status == "blocked":
+                summary.blocked += 1
+            else:
+                summary.bounded += 1
+            return
+        ex = leaf.execution
+        memory = ex.final_memory()
+        state = (leaf.registers, memory)
+        if judge.filter is not None and not judge.filter(state):
+            summary.filtered += 1
+            return
+        summary.executions += 1
+        outcome = judge.outcome(leaf.registers, memory)
+        if outcome not in summary.outcomes:
+            summary.outcomes[outcome] = ex.snapshot() if witnesses else None
+        if judge.condition is not None:
+            if judge.condition(state):
+                summary.positive += 1
+            else:
+                summary.negative += 1
+        for tid, node in leaf.failures:
+            if (tid, node) not in summary.failures:
+                summary.failures[(tid, node)] = (outcome, ex.snapshot() if witnesses else None)
+        d = model_mod.derive(ex.base())
+        dr = model_mod.races(d)
+        if dr is not None and not dr.is_empty():
+            events = ex.events
+            for a, b in dr.pairs():
+                ea, eb = events[a], events[b]
+                first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
+                key = (ea.loc, first, second)
+                if key not in summary.races:
+                    summary.races[key] = ex.snapshot() if witnesses else None
+
+    explorer.run(consume)
+    summary.incomplete = explorer.cut
+    return summary
+
+
+def _site_key(site):
+    tid, node = site
+    span = getattr(node, "span", None)
+    return (tid, span.line if span else 0, span.column if span else 0)
+
+
+def check_program(program, model="rc11", engine="enumerate", unroll=2, timeout=None,
+                  max_executions=None, file=None) -> dict:
+    """Check a resolved program; returns the JSON-contract dict."""
+    start = time.monotonic()
+    if model not in MODELS:
+        raise MemorderError(f"unknown model {model!r} (choose from {', '.join(MODELS)})")
+    if engine == "enumerate":
+        summary = explore(program, model, unroll, timeout, max_executions)
+    else:
+        from .smt import check_smt  # z3 is imported only there
+        summary = check_smt(program, model=model, unroll=unroll, timeout=timeout,
+                            cross_check=(engine == "both"))
+    result = summarise(program, summary, model, engine, file)
+    result["seconds"] = round(time.monotonic() - start, 3)
+    return result
+
+
+def summarise(program, summary: Summary, model, engine, file=None) -> dict:
+    judge = Judge(program)
+    outcomes = [judge.as_dict(o) for o in sorted(summary.outcomes)]
+    cond = None
+    if program.condition is not None:
+        c = program.condition
+        reachable = summary.positive > 0
+        holds = {"exists": reachable, "~exists": not reachable,
+                 "forall": summary.negative == 0}[c.kind]
+        cond = {"kind": c.kind, "text": c.text, "holds": holds,
+                "positive": summary.positive, "negative": summary.negative}
+    races = []
+    for (loc, (t1, n1), (t2, n2)) in sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2]))):
+        races.append({"location": loc, "first": access_info(program, t1, n1),
+                      "second": access_info(program, t2, n2)})
+    failures = []
+    for (tid, node), (outcome, _) in sorted(summary.failures.items(), key=lambda kv: _site_key(kv[0])):
+        info = access_info(program, tid, node)
+        failures.append({"thread": info["thread"], "line": info["line"],
+                         "assertion": info["access"], "outcome": judge.as_dict(outcome)})
+    # Universal claims found to hold hold only up to what was explored.
+    partial = summary.bounded > 0 or summary.incomplete is not None
+    expectations = []
+    for ex in program.expects:
+        met = _expectation_met(ex, cond, races, failures)
+        entry = {"text": ex.text, "met": met}
+        if met and partial and ex.kind in ("race-free", "~exists", "assertions-hold"):
+            entry["up_to_bound"] = True
+        expectations.append(entry)
+    verdict = _verdict(program, expectations, races, failures, partial, summary)
+    return {
+        "file": file or program.file, "test": program.name, "model": model, "engine": engine,
+        "status": "ok", "error": None,
+        "executions": summary.executions if summary.counted else None,
+        "explored": summary.explored, "blocked": summary.blocked, "bounded": summary.bounded,
+        "filtered": summary.filtered,
+        "incomplete": summary.incomplete,
+        "outcomes": outcomes, "condition": cond, "races": races,
+        "assertion_failures": failures, "expectations": expectations, "verdict": verdict,
+        "warnings": [{"line": s.line, "column": s.column, "message": m} for s, m in program.warnings],
+        "seconds": 0.0,
+    }
+
+
+def _expectation_met(ex, cond, races, failures):
+    if ex.kind == "race-free":
+        return not races
+    if ex.kind == "race":
+        return bool(races)
+    if ex.kind in ("exists", "~exists"):
+        if cond is None:
+            return False
+        reachable = cond["positive"] > 0
+        return reachable if ex.kind == "exists" else not reachable
+    if ex.kind == "assertions-hold":
+        return not failures
+    return None  # "weakest" is a claim about a sweep, checked by `memorder test` / `sweep`
+
+
+def _verdict(program, expectations, races, failures, partial, summary):
+    checked = [e for e in expectations if e["met"] is not None]
+    if program.expects:
+        if any(e["met"] is False for e in checked):
+            return "fail"
+    elif races or failures:
+        return "fail"
+    if summary.incomplete is not None and (any(e.get("up_to_bound") for e in checked) or not program.expects):
+        return "incomplete"
+    if any(e.get("up_to_bound") for e in checked) or (not program.expects and summary.bounded):
+        return "bounded"
+    return "pass"

@@ -1,0 +1,280 @@
+"""The explicit engine: builds every consistent execution exactly once.
+
+Executions grow one event at a time (an RMW's read and write together), in
+the lexicographically least topological order of po ∪ rf by thread index: at
+each step the event added is the next event of the lowest-numbered thread
+that can go. A thread passed over while its next event is a read promises that
+this read takes its value from a write added later; the promise is kept when
+the read is added. Every execution consistent under a model with acyclic
+po ∪ rf (RC11, SC) has exactly one such order, so each is built once; every
+partial execution is checked against the model as it grows (the models are
+prefix-closed), so no inconsistent execution is completed.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from . import compile as C
+from .errors import MemorderError
+from .events import F, R, W, Event, Execution
+
+
+class Cut(Exception):
+    """Exploration stopped by a resource limit."""
+
+
+@dataclass
+class Leaf:
+    """A complete (or blocked / bounded) execution handed to the consumer."""
+    status: str                  # "complete", "blocked", "bounded"
+    execution: Execution
+    registers: list              # per thread: dict of its registers
+    failures: list               # assertion failures: (tid, Assert node)
+    reason: object = None        # the node that blocked / bounded it
+
+
+@dataclass
+class Limits:
+    timeout: float | None = None
+    max_executions: int | None = None
+    deadline: float = field(default=0.0, init=False)
+
+
+class Explorer:
+    def __init__(self, program, model, unroll: int = 2, limits: Limits | None = None):
+        self.program = program
+        self.model = model
+        self.unroll = unroll
+        self.limits = limits or Limits()
+        self.codes = [C.ThreadCode(t) for t in program.threads]
+        self.nthreads = len(self.codes)
+        self.events: list[Event] = []
+        self.mo: dict[str, list[int]] = {}
+        for decl in program.locations:
+            e = Event(len(self.events), -1, W, decl.name, decl.init, None)
+            self.events.append(e)
+            self.mo[decl.name] = [e.id]
+        self.failures: list = []
+        self.cut: str | None = None
+        self.leaves = 0
+
+    # ------------------------------------------------------------ threads
+    def _advance(self, tid, pc, regs):
+        """Run thread-local instructions up to the next memory access.
+
+        Returns (pc, status) with status None (at an access or the end),
+        "blocked" or "bounded"; `regs` is updated in place.
+        """
+        code = self.codes[tid].code
+        while True:
+            ins = code[pc]
+            op = ins.op
+            if op == C.LOCAL:
+                regs[ins.dst] = ins.fn(regs)
+                pc += 1
+            elif op == C.JUMPF:
+                pc = pc + 1 if ins.fn(regs) else ins.target
+            elif op == C.JUMP:
+                pc = ins.target
+            elif op == C.LOOP_INIT:
+                regs[ins.dst] = 0
+                pc += 1
+            elif op == C.LOOP_TICK:
+                if regs[ins.dst] >= self.unroll:
+                    return pc, ("bounded", ins.node)
+                regs[ins.dst] += 1
+                pc += 1
+            elif op == C.ASSUME:
+                if not ins.fn(regs):
+                    return pc, ("blocked", ins.node)
+                pc += 1
+            elif op == C.ASSERT:
+                if not ins.fn(regs):
+                    self.failures.append((tid, ins.node))
+                pc += 1
+            else:
+                return pc, None
+
+    def initial_threads(self):
+        threads = []
+        for tid, code in enumerate(self.codes):
+            regs = {r: 0 for r in code.registers}
+            regs.update({r: 0 for r in code.hidden})
+            pc, stop = self._advance(tid, 0, regs)
+            threads.append((pc, regs, stop))
+        return threads
+
+    # ------------------------------------------------------------ search
+    def run(self, consume):
+        """Explore; call consume(leaf) for every complete, blocked or bounded execution."""
+        self.consume = consume
+        if self.limits.timeout is not None:
+            self.limits.deadline = time.monotonic() + self.limits.timeout
+        threads = self.initial_threads()
+        try:
+            if self._stopped(threads) is None:
+                self._dfs(threads, [-1] * self.nthreads)
+        except Cut as c:
+            self.cut = str(c)
+
+    def _stopped(self, threads):
+        for pc, regs, stop in threads:
+            if stop is not None:
+                self._leaf(stop[0], threads, stop[1])
+                return stop
+        return None
+
+    def _leaf(self, status, threads, reason=None):
+        self.leaves += 1
+        lim = self.limits
+        if lim.max_executions is not None and self.leaves > lim.max_executions:
+            self.leaves -= 1
+            raise Cut(f"max-executions {lim.max_executions}")
+        self.consume(Leaf(status, Execution(self.events, self.mo, self.nthreads),
+                          [regs for _, regs, _ in threads], list(self.failures), reason))
+
+    def _consistent(self) -> bool:
+        d = self.model.derive(Execution(self.events, self.mo, self.nthreads).base())
+        return all(check(d) for _, check in self.model.AXIOMS)
+
+    def _dfs(self, threads, promised):
+        if self.limits.deadline and time.monotonic() > self.limits.deadline:
+            raise Cut(f"timeout {self.limits.timeout}s")
+        codes = self.codes
+        n = len(self.events)
+        live = False
+        for tid, (pc, regs, _) in enumerate(threads):
+            ins = codes[tid].code[pc]
+            if ins.op == C.END:
+                continue
+            live = True
+            self._step(tid, ins, threads, promised)
+            if ins.op not in (C.READ, C.RMW, C.CAS):
+                break  # a write or fence can always go now: no later thread may go first
+            # Passing over this read: it must read from a write added from now on.
+            promised = list(promised)
+            promised[tid] = n
+        if not live:
+            self._leaf("complete", threads)
+
+    def _add(self, event):
+        self.events.append(event)
+
+    def _continue(self, tid, threads, promised, pc, regs):
+        """Thread `tid` did its access (regs updated): advance it and recurse if consistent."""
+        if not self._consistent():
+            return
+        failures = len(self.failures)
+        pc, stop = self._advance(tid, pc + 1, regs)
+        new_threads = list(threads)
+        new_threads[tid] = (pc, regs, stop)
+        if stop is not None:
+            self._leaf(stop[0], new_threads, stop[1])
+        else:
+            new_promised = list(promised)
+            new_promised[tid] = -1
+            self._dfs(new_threads, new_promised)
+        del self.failures[failures:]
+
+    def _floor(self, tid, loc) -> int:
+        """The lowest mo index thread tid may still read or write at loc.
+
+        Coherence along po: a thread can neither read from nor place a write
+        mo-before a write it already wrote or read at that location. Only a
+        shortcut: the model rejects those candidates as well.
+        """
+        order = self.mo[loc]
+        floor = 0
+        for e in self.events:
+            if e.tid == tid and e.loc == loc:
+                floor = max(floor, order.index(e.id if e.kind == W else e.rf))
+        return floor
+
+    def _sources(self, loc, tid, promised, rmw=False):
+        """Candidate writes for a read of `loc` by thread tid, in mo order."""
+        low, order, events = promised[tid], self.mo[loc], self.events
+        candidates = [w for w in order[self._floor(tid, loc):] if w >= low]
+        if rmw:  # two RMWs cannot read the same write (atomicity)
+            taken = {e.rf for e in events if e.rmw is not None and e.kind == R and e.loc == loc}
+            candidates = [w for w in candidates if w not in taken]
+        return candidates
+
+    def _step(self, tid, ins, threads, promised):
+        pc, regs, _ = threads[tid]
+        op = ins.op
+        events, mo = self.events, self.mo
+        if ins.loc is not None and ins.loc not in mo:
+            raise MemorderError(f"unknown location {ins.loc!r}").at(getattr(ins.node, "span", None))
+        if op == C.FENCE:
+            self._add(Event(len(events), tid, F, None, None, ins.order, ins.node))
+            self._continue(tid, threads, promised, pc, dict(regs))
+            events.pop()
+        elif op == C.WRITE:
+            val = ins.fn(regs)
+            floor = self._floor(tid, ins.loc)
+            e = Event(len(events), tid, W, ins.loc, val, ins.order, ins.node)
+            self._add(e)
+            order = mo[ins.loc]
+            for pos in range(len(order), floor, -1):  # every place after the initial write
+                order.insert(pos, e.id)
+                self._continue(tid, threads, promised, pc, dict(regs))
+                del order[pos]
+            events.pop()
+        elif op == C.READ:
+            for w in self._sources(ins.loc, tid, promised):
+                r = Event(len(events), tid, R, ins.loc, events[w].val, ins.order, ins.node)
+                r.rf = w
+                self._add(r)
+                new_regs = dict(regs)
+                if ins.dst is not None:
+                    new_regs[ins.dst] = r.val
+                self._continue(tid, threads, promised, pc, new_regs)
+                events.pop()
+        elif op == C.RMW:
+            operand = ins.fn(regs)
+            apply = C.RMW_APPLY[ins.rmw_op]
+            for w in self._sources(ins.loc, tid, promised, rmw=True):
+                old = events[w].val
+                self._rmw(tid, ins, threads, promised, w, old, apply(old, operand), ins.order,
+                          {ins.dst: old})
+        elif op == C.CAS:
+            expected, new = ins.fn(regs), ins.fn2(regs)
+            for w in self._sources(ins.loc, tid, promised):
+                old = events[w].val
+                if old == expected:
+                    self._rmw(tid, ins, threads, promised, w, old, new, ins.order,
+                              {ins.dst: 1, ins.dst2: old})
+                if old != expected or ins.weak:  # a weak CAS may fail spuriously
+                    r = Event(len(events), tid, R, ins.loc, old, ins.order2, ins.node)
+                    r.rf = w
+                    self._add(r)
+                    new_regs = dict(regs)
+                    for name, val in ((ins.dst, 0), (ins.dst2, old)):
+                        if name is not None:
+                            new_regs[name] = val
+                    self._continue(tid, threads, promised, pc, new_regs)
+                    events.pop()
+        else:  # pragma: no cover
+            raise AssertionError(op)
+
+    def _rmw(self, tid, ins, threads, promised, w, old, new, order, results):
+        """An RMW reading w: its write goes right after w in mo (atomicity)."""
+        events, pc, regs = self.events, threads[tid][0], threads[tid][1]
+        r = Event(len(events), tid, R, ins.loc, old, order, ins.node)
+        r.rf = w
+        wr = Event(r.id + 1, tid, W, ins.loc, new, order, ins.node)
+        r.rmw, wr.rmw = wr.id, r.id
+        self._add(r)
+        self._add(wr)
+        order_list = self.mo[ins.loc]
+        pos = order_list.index(w) + 1
+        order_list.insert(pos, wr.id)
+        new_regs = dict(regs)
+        for name, val in results.items():
+            if name is not None:
+                new_regs[name] = val
+        self._continue(tid, threads, promised, pc, new_regs)
+        del order_list[pos]
+        events.pop()
+        events.pop()

@@ -41,8 +41,8 @@ class Summary:
     bounded: int = 0
     filtered: int = 0
     outcomes: dict = field(default_factory=dict)      # outcome tuple -> witness (or None)
-    positive: int = 0
-    negative: int = 0
+    positive: int = 0      # complete executions where the condition's proposition holds
+    negative: int = 0      # ... and where it does not (summarise() applies ~exists' flip)
     races: dict = field(default_factory=dict)         # (loc, (t,node), (t,node)) -> witness
     failures: dict = field(default_factory=dict)      # (t, node) -> (outcome, witness)
     incomplete: str | None = None
@@ -135,6 +135,11 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
     return summary
 
 
+def _shown_order(key):
+    thread, sep, reg = key.partition(":")
+    return (0, int(thread) if thread.isdigit() else thread, reg) if sep else (1, 0, key)
+
+
 def _site_key(site):
     tid, node = site
     span = getattr(node, "span", None)
@@ -167,8 +172,12 @@ def summarise(program, summary: Summary, model, engine, file=None) -> dict:
         reachable = summary.positive > 0
         holds = {"exists": reachable, "~exists": not reachable,
                  "forall": summary.negative == 0}[c.kind]
-        cond = {"kind": c.kind, "text": c.text, "holds": holds,
-                "positive": summary.positive, "negative": summary.negative}
+        # As herd7's Witnesses: `~exists p` counts the executions satisfying ~p as positive.
+        positive, negative = summary.positive, summary.negative
+        if c.kind == "~exists":
+            positive, negative = negative, positive
+        cond = {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
+                "positive": positive, "negative": negative}
     races = []
     for (loc, (t1, n1), (t2, n2)) in sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2]))):
         races.append({"location": loc, "first": access_info(program, t1, n1),
@@ -197,9 +206,26 @@ def summarise(program, summary: Summary, model, engine, file=None) -> dict:
         "incomplete": summary.incomplete,
         "outcomes": outcomes, "condition": cond, "races": races,
         "assertion_failures": failures, "expectations": expectations, "verdict": verdict,
+        # the keys herd7 would list: a `locations` clause's, else the condition's
+        "shown": list(program.observed) if program.observed else sorted(
+            set(condition_keys(program.condition.expr)) if program.condition else (),
+            key=_shown_order),
         "warnings": [{"line": s.line, "column": s.column, "message": m} for s, m in program.warnings],
         "seconds": 0.0,
     }
+
+
+def condition_keys(expr) -> list[str]:
+    """The outcome keys a condition names, in order of appearance."""
+    if isinstance(expr, S.FinalReg):
+        return [f"{expr.thread}:{expr.name}"]
+    if isinstance(expr, S.FinalLoc):
+        return [expr.loc]
+    if isinstance(expr, S.Unary):
+        return condition_keys(expr.operand)
+    if isinstance(expr, S.Binary):
+        return condition_keys(expr.left) + condition_keys(expr.right)
+    return []
 
 
 def _expectation_met(ex, cond, races, failures):
@@ -210,8 +236,7 @@ def _expectation_met(ex, cond, races, failures):
     if ex.kind in ("exists", "~exists"):
         if cond is None:
             return False
-        reachable = cond["positive"] > 0
-        return reachable if ex.kind == "exists" else not reachable
+        return cond["reachable"] if ex.kind == "exists" else not cond["reachable"]
     if ex.kind == "assertions-hold":
         return not failures
     return None  # "weakest" is a claim about a sweep, checked by `memorder test` / `sweep`

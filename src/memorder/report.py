@@ -44,7 +44,7 @@ def text_report(r: dict) -> str:
             lines.append(f"  {f['thread']} line {f['line']} `{f['assertion']}` fails, e.g. in {format_state(f['outcome'])}")
     c = r["condition"]
     if c is not None:
-        reach = "reachable" if c["positive"] else "not reachable"
+        reach = "reachable" if c["reachable"] else "not reachable"
         lines.append(f"Condition {c['text']}: {'holds' if c['holds'] else 'does not hold'} "
                      f"({reach}; positive {c['positive']}, negative {c['negative']})")
     for e in r["expectations"]:

@@ -1,0 +1,482 @@
+"""Explanations: why two accesses race, and why an outcome is forbidden (`memorder why`).
+
+`explain_race(program, execution, race_key)` reads one racy execution and says
+which synchronisation could have ordered the two accesses and why it does not:
+it looks at every reads-from edge (through release sequences) from the thread of
+one access to the thread of the other, and checks the release side (the write,
+or a release fence before it) and the acquire side (the read, or an acquire
+fence after it), as `sw` in models/rc11.py requires.
+
+`memorder why FILE --outcome '...'` enumerates *candidate* executions (all
+ways the threads can run and read, without the RC11 axioms), keeps those that
+produce the outcome, and for each shows the axiom it breaks with a cycle.
+"""
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+
+import networkx as nx
+
+from . import syntax as S
+from .check import Judge, explore, source_text
+from .enumerate import Explorer, Limits
+from .errors import MemorderError
+from .events import F, R, W
+from .models import rc11
+
+# ---------------------------------------------------------------- describing events
+
+
+def op_name(ev) -> str:
+    """What kind of operation produced an event, in the user's vocabulary."""
+    node = ev.node
+    if ev.tid < 0:
+        return "initial value"
+    if isinstance(node, S.Cas):
+        name = "compare_exchange_weak" if node.weak else "compare_exchange"
+        return name if ev.rmw is not None or ev.kind == W else f"failed {name}"
+    if isinstance(node, S.Rmw):
+        return "swap" if node.op == "swap" else f"fetch_{node.op}"
+    if isinstance(node, S.Load):
+        return "load"
+    if isinstance(node, S.Store):
+        return "store"
+    if isinstance(node, S.PlainRead):
+        return "plain read"
+    if isinstance(node, S.PlainWrite):
+        return "plain write"
+    if isinstance(node, S.Fence):
+        return f"fence({ev.order})"
+    return {R: "read", W: "write", F: "fence"}[ev.kind]
+
+
+def line_of(ev):
+    span = getattr(ev.node, "span", None)
+    return span.line if span is not None and span.line else None
+
+
+def line_text(program, line) -> str:
+    """The whole source line, stripped: more telling than a sub-expression's span."""
+    lines = program.source.splitlines() if program.source else []
+    return lines[line - 1].strip() if line and line <= len(lines) else ""
+
+
+def thread_name(program, tid) -> str:
+    return "init" if tid < 0 else program.threads[tid].name
+
+
+def describe(program, ev) -> str:
+    """E.g. "the writer's store at line 13"; "the initial value of flag"."""
+    if ev.tid < 0:
+        return f"the initial value of {ev.loc}"
+    where = f" at line {line_of(ev)}" if line_of(ev) else ""
+    return f"{thread_name(program, ev.tid)}'s {op_name(ev)}{where}"
+
+
+def access_text(program, ev) -> str:
+    """E.g. "`value = 1` (writer, line 31)"."""
+    if ev.tid < 0:
+        return f"the initial write of {ev.loc}"
+    text = source_text(program, getattr(ev.node, "span", None)) or op_name(ev)
+    return f"`{text}` ({thread_name(program, ev.tid)}, line {line_of(ev)})"
+
+
+def order_text(ev) -> str:
+    return "non-atomic" if ev.order is None else str(ev.order)
+
+
+# ---------------------------------------------------------------- races
+
+
+def _same_site(ev, tid, node) -> bool:
+    return ev.tid == tid and (ev.node is node or ev.node == node)
+
+
+def race_events(execution, race_key, derived=None):
+    """The two events of `execution` that form the race `race_key` = (loc, (t,node), (t,node)).
+
+    Returns (first, second, derived) with first/second ordered as in the key.
+    A node inside a loop may occur several times; the pair must be in `dr`.
+    """
+    loc, (t1, n1), (t2, n2) = race_key
+    d = derived or rc11.derive(execution.base())
+    dr = rc11.races(d)
+    events = execution.events
+    for a, b in dr.pairs():
+        ea, eb = events[a], events[b]
+        if ea.loc != loc:
+            continue
+        if _same_site(ea, t1, n1) and _same_site(eb, t2, n2):
+            return ea, eb, d
+        if _same_site(eb, t1, n1) and _same_site(ea, t2, n2):
+            return eb, ea, d
+    raise MemorderError("the witness execution does not contain the race it was stored for")
+
+
+def _releases(ev) -> bool:
+    return ev.order is not None and ev.order.releases
+
+
+def _acquires(ev) -> bool:
+    return ev.order is not None and ev.order.acquires
+
+
+def _messages(ex, d, x, y):
+    """Every way thread(x) communicates to thread(y) by reads-from in this execution.
+
+    Yields (h, w, r): r, a read of thread(y), reads from w, which is h itself
+    or continues h's release sequence (h a write of thread(x)).
+    """
+    events = ex.events
+    X, Y = x.tid, y.tid
+    rs = set(d.rs.pairs())
+    for r in events:
+        if r.kind != R or r.tid != Y:
+            continue
+        w = events[r.rf]
+        if w.tid == X:
+            yield w, w, r
+            continue
+        for h in events:  # w continues the release sequence of a write of thread(x)?
+            if h.kind == W and h.tid == X and (h.id, w.id) in rs:
+                yield h, w, r
+                break
+
+
+def _fences(ex, tid, lo, hi, want):
+    """Fences of thread tid strictly between event ids lo and hi with the property `want`."""
+    return [e for e in ex.events if e.kind == F and e.tid == tid and lo < e.id < hi and want(e)]
+
+
+def _direction(program, ex, d, x, y):
+    """Why x does not happen before y, or None when nothing even tried to order them.
+
+    Event ids grow along program order, so `a.id < b.id` for events of one
+    thread means a is po-before b.
+    """
+    timely, stale, late = [], [], []
+    for h, w, r in _messages(ex, d, x, y):
+        after_x = h.id > x.id
+        before_y = r.id <= y.id
+        if after_x and before_y:
+            timely.append((h, w, r))
+        elif before_y:
+            stale.append((h, w, r))
+        elif after_x:
+            late.append((h, w, r))
+    X, Y = thread_name(program, x.tid), thread_name(program, y.tid)
+    if timely:
+        h, w, r = timely[-1]  # the last one before y: the most recent news from X
+        reads = f"{describe(program, r)} reads from {describe(program, w)}"
+        if w is not h:
+            reads += f", which continues the release sequence of {describe(program, h)}"
+        problems = []
+        rel_fences = _fences(ex, x.tid, x.id, h.id, _releases)
+        if not _releases(h) and not rel_fences:
+            what = "that " + op_name(h) if w is h else f"the {op_name(h)} at line {line_of(h)}"
+            early = _fences(ex, x.tid, -1, x.id, _releases)
+            late_f = _fences(ex, x.tid, h.id, sys.maxsize, _releases)
+            problems.append(
+                f"{what} is {order_text(h)}"
+                + (f" (the fence({early[-1].order}) at line {line_of(early[-1])} comes before"
+                   f" {access_text(program, x)}, too early to cover it)" if early else "")
+                + (f" (the fence({late_f[0].order}) at line {line_of(late_f[0])} comes after it,"
+                   " too late)" if late_f and not early else "")
+                + ("" if early or late_f else f" and no release fence precedes it in {X}"))
+        acq_fences = _fences(ex, y.tid, r.id, y.id + 1, _acquires)
+        if r.order is None:
+            problems.append(f"the {op_name(r)} at line {line_of(r)} is not atomic")
+        elif not _acquires(r) and not acq_fences:
+            what = f"the {op_name(r)} is {order_text(r)}"
+            if isinstance(r.node, S.Cas) and r.rmw is None and r.node.success != r.order:
+                what += (f" (it failed, so only its failure ordering applies, not "
+                         f"{r.node.success})")
+            late_f = _fences(ex, y.tid, y.id, sys.maxsize, _acquires)
+            what += (f" and the fence({late_f[0].order}) at line {line_of(late_f[0])} comes only"
+                     f" after {access_text(program, y)}" if late_f
+                     else f" and no acquire fence follows it in {Y}")
+            problems.append(what)
+        if not problems:  # both sides look right: say so rather than invent a reason
+            return (f"{reads}; that should synchronise {X} with {Y}, yet no happens-before "
+                    f"edge results in this execution")
+        return f"{reads}, but {' and '.join(problems)}, so there is no synchronises-with edge from {X} to {Y}"
+    if stale:
+        h, w, r = stale[-1]
+        return (f"{describe(program, r)} reads from {describe(program, w)}, but that write comes "
+                f"before {access_text(program, x)} in program order, so it cannot publish it")
+    if late:
+        h, w, r = late[0]
+        return (f"{describe(program, r)} reads from {describe(program, w)}, but only after "
+                f"{access_text(program, y)}, too late to order it")
+    return None
+
+
+def explain_race(program, execution, race_key) -> str:
+    """A sentence or two: why the racing accesses of `race_key` are unordered by hb."""
+    x, y, d = race_events(execution, race_key)
+    head = (f"{access_text(program, x)} and {access_text(program, y)} are not ordered by "
+            f"happens-before: ")
+    reasons = [why for why in (_direction(program, execution, d, x, y),
+                               _direction(program, execution, d, y, x)) if why]
+    if not reasons:
+        return head + (f"neither thread reads anything the other wrote around these accesses, "
+                       f"so no synchronisation links {thread_name(program, x.tid)} and "
+                       f"{thread_name(program, y.tid)} in this execution")
+    return head + "; ".join(reasons) + "."
+
+
+def explain_races(program, summary) -> dict:
+    """race key -> explanation, for a Summary explored with witnesses=True."""
+    out = {}
+    for key, witness in summary.races.items():
+        if witness is not None:
+            out[key] = explain_race(program, witness, key)
+    return out
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+def parse_outcome(program, text) -> dict:
+    """'reader.r=1, x=0' -> {"reader:r": 1, "x": 0} in Judge's keys.
+
+    A register is `thread.r` or `thread:r`, or a bare `r` when exactly one
+    thread has a register of that name; a bare location name is its final value.
+    """
+    keys = Judge(program).keys
+    locs = {l.name for l in program.locations}
+    spec = {}
+    for item in text.replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip().rstrip("=").strip()
+        try:
+            val = int(value.strip().lstrip("="), 0)
+        except ValueError:
+            raise MemorderError(f"expected NAME=integer in --outcome, got {item!r}") from None
+        if not sep:
+            raise MemorderError(f"expected NAME=integer in --outcome, got {item!r}")
+        key = name.replace(".", ":", 1) if "." in name else name
+        if key not in keys:
+            regs = [k for k in keys if ":" in k and k.split(":", 1)[1] == name]
+            if ":" not in key and key not in locs and len(regs) == 1:
+                key = regs[0]
+            elif len(regs) > 1:
+                raise MemorderError(f"register {name!r} is ambiguous in --outcome: write "
+                                    + " or ".join(r.replace(":", ".") for r in regs))
+            else:
+                raise MemorderError(f"unknown register or location {name!r} in --outcome "
+                                    f"(known: {', '.join(keys)})")
+        spec[key] = val
+    if not spec:
+        raise MemorderError("--outcome needs at least one NAME=value")
+    return spec
+
+
+def matches(state: dict, spec: dict) -> bool:
+    return all(state.get(k) == v for k, v in spec.items())
+
+
+class _AnyModel:
+    """A 'model' accepting every candidate: Explorer then enumerates candidates."""
+    AXIOMS = ()
+
+    @staticmethod
+    def derive(x):
+        return None
+
+
+class CandidateExplorer(Explorer):
+    """Explorer without the model and without its coherence shortcuts.
+
+    The base explorer skips reads and writes that break per-thread coherence
+    or RMW atomicity before asking the model; `why` wants those candidates so
+    that it can name the axiom they break. Candidates are still built in
+    po ∪ rf order, so those needing a po ∪ rf cycle (no-thin-air) never appear.
+    """
+
+    def __init__(self, program, unroll=2, limits=None):
+        super().__init__(program, _AnyModel, unroll, limits)
+
+    def _floor(self, tid, loc):
+        return 0
+
+    def _sources(self, loc, tid, promised, rmw=False):
+        return super()._sources(loc, tid, promised, False)
+
+
+AXIOM_TEXT = {
+    "coherence1": "irreflexive hb ; eco?",
+    "coherencermw": "irreflexive rmw ; eco",
+    "atomicity": "empty rmw & (rb ; mo)",
+    "SC": "acyclic psc_base | psc_f",
+    "no-thin-air": "acyclic po | rf",
+}
+
+
+def candidates(program, spec, unroll=2, timeout=None, max_candidates=None):
+    """Complete candidate executions producing the outcome `spec`, as
+    (snapshot, failing axiom names); and whether the search was cut short."""
+    judge = Judge(program)
+    found = []
+    explorer = CandidateExplorer(program, unroll, Limits(timeout, max_candidates))
+
+    def consume(leaf):
+        if leaf.status != "complete":
+            return
+        ex = leaf.execution
+        state = judge.as_dict(judge.outcome(leaf.registers, ex.final_memory()))
+        if not matches(state, spec):
+            return
+        d = rc11.derive(ex.base())
+        failing = [name for name, ok in rc11.AXIOMS if not ok(d)]
+        found.append((ex.snapshot(), failing))
+
+    explorer.run(consume)
+    return found, explorer.cut
+
+
+def _rel_graph(rel) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.add_edges_from(rel.pairs())
+    return g
+
+
+def _labelled(d, pairs):
+    """Name each edge of a cycle by the most basic relation containing it."""
+    x = d.x
+    named = [("rmw", x.rmw), ("rf", x.rf), ("mo", x.mo), ("rb", d.rb), ("po", x.po),
+             ("sw", d.sw), ("hb", d.hb), ("eco", d.eco)]
+    sets = [(name, set(rel.pairs())) for name, rel in named]
+    out = []
+    for a, b in pairs:
+        label = next((name for name, s in sets if (a, b) in s), "psc")
+        out.append((a, b, label))
+    return out
+
+
+def _path(rel, a, b):
+    path = nx.shortest_path(_rel_graph(rel), a, b)
+    return list(zip(path, path[1:]))
+
+
+def axiom_cycle(name, d) -> list:
+    """A cycle (or, for atomicity, the offending path) witnessing that axiom `name`
+    fails in the execution derived as `d`: a list of (event id, event id, label)."""
+    x = d.x
+    step = x.po | d.sw  # hb = step+
+    eco_step = x.rf | x.mo | d.rb  # eco = eco_step+
+    if name == "coherence1":
+        hb, eco = set(d.hb.pairs()), set(d.eco.pairs())
+        for a, b in sorted(hb):
+            if a == b:  # hb itself is cyclic
+                return _labelled(d, [(u, v) for u, v, *_ in nx.find_cycle(_rel_graph(step), a)])
+            if (b, a) in eco:
+                return _labelled(d, _path(step, a, b) + _path(eco_step, b, a))
+    if name == "coherencermw":
+        eco = set(d.eco.pairs())
+        for a, b in x.rmw.pairs():
+            if (b, a) in eco:
+                return _labelled(d, [(a, b)] + _path(eco_step, b, a))
+    if name == "atomicity":
+        mo, rb = set(x.mo.pairs()), set(d.rb.pairs())
+        for r, w in x.rmw.pairs():
+            for w2 in range(x.mo.n):  # a write mo-between the one r reads and r's own write
+                if (r, w2) in rb and (w2, w) in mo:
+                    return _labelled(d, [(r, w2), (w2, w), (r, w)])
+    if name == "SC":
+        return _labelled(d, [(a, b) for a, b, *_ in nx.find_cycle(_rel_graph(d.psc))])
+    if name == "no-thin-air":
+        return _labelled(d, [(a, b) for a, b, *_ in nx.find_cycle(_rel_graph(x.po | x.rf))])
+    return []
+
+
+def event_brief(program, ev) -> str:
+    """E.g. "reader line 20 `let r = value` (R value=0, non-atomic)"."""
+    kind = {R: "R", W: "W", F: "F"}[ev.kind]
+    val = f" {ev.loc}={ev.val}" if ev.loc is not None else ""
+    if ev.tid < 0:
+        return f"init ({kind}{val})"
+    return (f"{thread_name(program, ev.tid)} line {line_of(ev)} "
+            f"`{line_text(program, line_of(ev))}` ({kind}{val}, {order_text(ev)})")
+
+
+def format_cycle(program, ex, cycle, indent="    ") -> list[str]:
+    lines = []
+    for a, b, label in cycle:
+        lines.append(f"{indent}{event_brief(program, ex.events[a])}")
+        lines.append(f"{indent}   --{label}-->")
+    if cycle:
+        last = cycle[-1][1]
+        lines.append(f"{indent}{event_brief(program, ex.events[last])}")
+    return lines
+
+
+def cmd_why(args, out, err) -> int:
+    from .cli import load
+    if args.model != "rc11":
+        raise MemorderError("`why` explains RC11's axioms: use --model rc11")
+    program = load(args.file, args)
+    spec = parse_outcome(program, args.outcome)
+    shown = ", ".join(f"{k}={v}" for k, v in spec.items())
+    summary = explore(program, "rc11", args.unroll, args.timeout, args.max_executions,
+                      witnesses=True)
+    judge = Judge(program)
+    allowed = [o for o in summary.outcomes if matches(judge.as_dict(o), spec)]
+    if allowed:
+        out.write(f"{shown} is allowed under RC11: {len(allowed)} reachable final state(s) "
+                  f"match it, e.g. {_state(judge.as_dict(allowed[0]))}\n"
+                  f"(see it with: memorder show {args.file} --outcome '{args.outcome}' --format text)\n")
+        return 1
+    found, cut = candidates(program, spec, args.unroll, args.timeout, args.max_candidates)
+    note = f" (the search stopped early: {cut})" if cut else ""
+    if summary.bounded:
+        note += (f" (executions cut by the loop bound --unroll {args.unroll} are not "
+                 "considered)")
+    if not found:
+        out.write(f"{shown} is not reachable under RC11, and no candidate execution produces "
+                  f"it{note}.\nNo way of running the threads reads values that give this outcome "
+                  "without a cycle of program order and reads-from (a value out of thin air, "
+                  "which `no-thin-air: acyclic po | rf` forbids).\n")
+        return 0
+    out.write(f"{shown} is forbidden under RC11: {len(found)} candidate execution(s) produce it, "
+              f"and every one breaks an axiom{note}.\n")
+    by_axiom = {}
+    for _, failing in found:
+        for name in failing:
+            by_axiom[name] = by_axiom.get(name, 0) + 1
+    out.write("Axioms broken: " + ", ".join(f"{n} ({c} candidate(s))" for n, c in by_axiom.items())
+              + "\n")
+    for i, (ex, failing) in enumerate(found[:args.limit], 1):
+        out.write(f"\nCandidate {i} of {len(found)}:\n")
+        for name in failing:
+            out.write(f"  breaks {name}: {AXIOM_TEXT.get(name, '')}\n")
+            out.write("\n".join(format_cycle(program, ex, axiom_cycle(name, rc11.derive(ex.base())))) + "\n")
+        if args.verbose:
+            from .render import text_listing
+            out.write(text_listing(program, ex, indent="    ") + "\n")
+    if len(found) > args.limit:
+        out.write(f"\n({len(found) - args.limit} more candidate(s) not shown; --limit N)\n")
+    return 0
+
+
+def _state(state: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in state.items())
+
+
+def register_cli(sub):
+    from .cli import add_run_options
+    p = sub.add_parser("why", help="why an outcome is forbidden: the axiom and its cycle")
+    p.add_argument("file")
+    p.add_argument("--outcome", required=True, metavar="'r=1,x=0'",
+                   help="final values: thread.r or r (when unique) and location names")
+    add_run_options(p)
+    p.add_argument("--limit", type=int, default=3, metavar="N",
+                   help="candidate executions to show (default 3)")
+    p.add_argument("--max-candidates", type=int, default=200000, metavar="N",
+                   help="stop enumerating candidates after N (default 200000)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list each candidate")
+    p.set_defaults(func=cmd_why)

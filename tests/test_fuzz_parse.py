@@ -2,6 +2,7 @@
 located MemorderError -- never a lark exception or another Python error."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -56,8 +57,9 @@ def tokens_of(text: str) -> list[str]:
     return re.findall(r"\s+|[A-Za-z_]\w*|\d+|\S", text)
 
 
-FAST = settings(max_examples=300, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+# MEMORDER_FUZZ_EXAMPLES=5000 for a longer local run.
+FAST = settings(max_examples=int(os.environ.get("MEMORDER_FUZZ_EXAMPLES", "300")),
+                deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from . import compile as C
@@ -161,6 +162,31 @@ def check_program(program, model="rc11", engine="enumerate", unroll=2, timeout=N
     result = summarise(program, summary, model, engine, file)
     result["seconds"] = round(time.monotonic() - start, 3)
     return result
+
+
+def check_file(path, model="rc11", engine="enumerate", unroll=2, timeout=None,
+               max_executions=None, fmt=None, overrides=None) -> dict:
+    """Parse, validate, resolve orderings and check one file. Bad input is a result
+    with status "error" (and a compiler-style "rendered" message), not an exception."""
+    from .parse import load_program
+    from .program import resolve_orders
+    source = None
+    try:
+        source = Path(path).read_text()
+        program = resolve_orders(load_program(path, text=source, fmt=fmt), overrides or {})
+        return check_program(program, model=model, engine=engine, unroll=unroll, timeout=timeout,
+                             max_executions=max_executions, file=path)
+    except MemorderError as exc:
+        return error_result(path, exc, source)
+    except (OSError, UnicodeDecodeError) as exc:
+        return error_result(path, MemorderError(f"cannot read: {exc}"))
+
+
+def error_result(path, exc: MemorderError, source=None) -> dict:
+    if exc.file is None:
+        exc.file = path
+    return {"file": path, "test": None, "status": "error", "error": exc.to_json(),
+            "verdict": "error", "rendered": exc.render(source)}
 
 
 def summarise(program, summary: Summary, model, engine, file=None) -> dict:

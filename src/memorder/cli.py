@@ -78,25 +78,11 @@ def load(path, args):
     return resolve_orders(program, parse_assignments(args.set))
 
 
-def error_result(path, exc: MemorderError, source=None) -> dict:
-    if exc.file is None:
-        exc.file = path
-    return {"file": path, "test": None, "status": "error", "error": exc.to_json(),
-            "verdict": "error", "rendered": exc.render(source)}
-
-
 def run_check(path, args) -> dict:
-    from .check import check_program
-    source = None
-    try:
-        source = Path(path).read_text()
-        program = load(path, args)
-        return check_program(program, model=args.model, engine=args.engine, unroll=args.unroll,
-                             timeout=args.timeout, max_executions=args.max_executions, file=path)
-    except MemorderError as exc:
-        return error_result(path, exc, source)
-    except (OSError, UnicodeDecodeError) as exc:
-        return error_result(path, MemorderError(f"cannot read: {exc}"))
+    from .check import check_file
+    return check_file(path, model=args.model, engine=args.engine, unroll=args.unroll,
+                      timeout=args.timeout, max_executions=args.max_executions, fmt=args.fmt,
+                      overrides=parse_assignments(args.set))
 
 
 def exit_code(results) -> int:

@@ -114,8 +114,31 @@ class ThreadCode:
         self._loops: list[list[int]] = []  # per enclosing loop: indices of break jumps
         self._block(thread.body)
         self.code.append(Instr(END))
+        self.may_write = self._may_write()
         self.hidden = sorted({i.dst for i in self.code if i.dst and i.dst.startswith("%")}
                              | {i.dst2 for i in self.code if i.dst2 and i.dst2.startswith("%")})
+
+    def _may_write(self) -> list[frozenset]:
+        """Per pc, the locations some path from there may still write (a fixpoint over the CFG)."""
+        code = self.code
+        out = [frozenset()] * len(code)
+        changed = True
+        while changed:
+            changed = False
+            for pc in range(len(code) - 1, -1, -1):
+                ins = code[pc]
+                if ins.op == END:
+                    continue
+                succ = [ins.target] if ins.op == JUMP else [pc + 1]
+                if ins.op == JUMPF:
+                    succ.append(ins.target)
+                acc = frozenset().union(*(out[s] for s in succ))
+                if ins.op in (WRITE, RMW, CAS):
+                    acc |= {ins.loc}
+                if acc != out[pc]:
+                    out[pc] = acc
+                    changed = True
+        return out
 
     # -- helpers
     def _emit(self, instr: Instr) -> int:

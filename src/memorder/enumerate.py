@@ -143,6 +143,8 @@ class Explorer:
             raise Cut(f"timeout {self.limits.timeout}s")
         codes = self.codes
         n = len(self.events)
+        if not self._promises_satisfiable(threads, promised):
+            return
         live = False
         for tid, (pc, regs, _) in enumerate(threads):
             ins = codes[tid].code[pc]
@@ -152,11 +154,29 @@ class Explorer:
             self._step(tid, ins, threads, promised)
             if ins.op not in (C.READ, C.RMW, C.CAS):
                 break  # a write or fence can always go now: no later thread may go first
-            # Passing over this read: it must read from a write added from now on.
+            # Passing over this read: it must read from a write added from now on,
+            # which only another thread can still add.
+            if not self._writer_ahead(tid, ins.loc, threads):
+                break
             promised = list(promised)
             promised[tid] = n
         if not live:
             self._leaf("complete", threads)
+
+    def _writer_ahead(self, tid, loc, threads) -> bool:
+        """May a thread other than tid still write loc?"""
+        return any(j != tid and loc in self.codes[j].may_write[pc]
+                   for j, (pc, _, _) in enumerate(threads))
+
+    def _promises_satisfiable(self, threads, promised) -> bool:
+        """Each passed-over read can still find a write added since it was passed over."""
+        for tid, low in enumerate(promised):
+            if low < 0:
+                continue
+            loc = self.codes[tid].code[threads[tid][0]].loc
+            if not any(w >= low for w in self.mo[loc]) and not self._writer_ahead(tid, loc, threads):
+                return False
+        return True
 
     def _add(self, event):
         self.events.append(event)

@@ -150,7 +150,10 @@ def _fences(ex, tid, lo, hi, want):
 
 
 def _direction(program, ex, d, x, y):
-    """Why x does not happen before y, or None when nothing even tried to order them.
+    """Why x does not happen before y, as (rank, text); None when nothing even tried.
+
+    Rank 0: a read that could have synchronised but lacks release/acquire;
+    rank 1: communication that comes too early or too late to matter.
 
     Event ids grow along program order, so `a.id < b.id` for events of one
     thread means a is po-before b.
@@ -177,38 +180,44 @@ def _direction(program, ex, d, x, y):
             what = "that " + op_name(h) if w is h else f"the {op_name(h)} at line {line_of(h)}"
             early = _fences(ex, x.tid, -1, x.id, _releases)
             late_f = _fences(ex, x.tid, h.id, sys.maxsize, _releases)
-            problems.append(
-                f"{what} is {order_text(h)}"
-                + (f" (the fence({early[-1].order}) at line {line_of(early[-1])} comes before"
-                   f" {access_text(program, x)}, too early to cover it)" if early else "")
-                + (f" (the fence({late_f[0].order}) at line {line_of(late_f[0])} comes after it,"
-                   " too late)" if late_f and not early else "")
-                + ("" if early or late_f else f" and no release fence precedes it in {X}"))
+            if early:
+                aside = (f"the fence({early[-1].order}) at line {line_of(early[-1])} comes before "
+                         f"{access_text(program, x)}, too early to cover it")
+            elif late_f:
+                aside = (f"the fence({late_f[0].order}) at line {line_of(late_f[0])} comes after "
+                         "it, too late")
+            else:
+                aside = f"not a release, and no release fence precedes it in {X}"
+            problems.append(f"{what} is {order_text(h)} ({aside})")
         acq_fences = _fences(ex, y.tid, r.id, y.id + 1, _acquires)
         if r.order is None:
             problems.append(f"the {op_name(r)} at line {line_of(r)} is not atomic")
         elif not _acquires(r) and not acq_fences:
-            what = f"the {op_name(r)} is {order_text(r)}"
+            what = f"the reading {op_name(r)} is {order_text(r)}"
             if isinstance(r.node, S.Cas) and r.rmw is None and r.node.success != r.order:
                 what += (f" (it failed, so only its failure ordering applies, not "
                          f"{r.node.success})")
             late_f = _fences(ex, y.tid, y.id, sys.maxsize, _acquires)
-            what += (f" and the fence({late_f[0].order}) at line {line_of(late_f[0])} comes only"
-                     f" after {access_text(program, y)}" if late_f
-                     else f" and no acquire fence follows it in {Y}")
-            problems.append(what)
+            if late_f:
+                aside = (f"the fence({late_f[0].order}) at line {line_of(late_f[0])} comes only "
+                         f"after {access_text(program, y)}")
+            else:
+                aside = f"not an acquire, and no acquire fence follows it in {Y}"
+            problems.append(f"{what} ({aside})")
         if not problems:  # both sides look right: say so rather than invent a reason
-            return (f"{reads}; that should synchronise {X} with {Y}, yet no happens-before "
+            return 0, (f"{reads}; that should synchronise {X} with {Y}, yet no happens-before "
                     f"edge results in this execution")
-        return f"{reads}, but {' and '.join(problems)}, so there is no synchronises-with edge from {X} to {Y}"
+        return 0, (f"{reads}, but {' and '.join(problems)}, so there is no synchronises-with "
+                   f"edge from {X} to {Y}")
     if stale:
         h, w, r = stale[-1]
-        return (f"{describe(program, r)} reads from {describe(program, w)}, but that write comes "
-                f"before {access_text(program, x)} in program order, so it cannot publish it")
+        return 1, (f"{describe(program, r)} reads from {describe(program, w)}, but that write "
+                   f"comes before {access_text(program, x)} in program order, so it cannot "
+                   "publish it")
     if late:
         h, w, r = late[0]
-        return (f"{describe(program, r)} reads from {describe(program, w)}, but only after "
-                f"{access_text(program, y)}, too late to order it")
+        return 1, (f"{describe(program, r)} reads from {describe(program, w)}, but only after "
+                   f"{access_text(program, y)}, too late to order it")
     return None
 
 
@@ -217,13 +226,48 @@ def explain_race(program, execution, race_key) -> str:
     x, y, d = race_events(execution, race_key)
     head = (f"{access_text(program, x)} and {access_text(program, y)} are not ordered by "
             f"happens-before: ")
-    reasons = [why for why in (_direction(program, execution, d, x, y),
-                               _direction(program, execution, d, y, x)) if why]
-    if not reasons:
-        return head + (f"neither thread reads anything the other wrote around these accesses, "
-                       f"so no synchronisation links {thread_name(program, x.tid)} and "
-                       f"{thread_name(program, y.tid)} in this execution")
-    return head + "; ".join(reasons) + "."
+    found = [why for why in (_direction(program, execution, d, x, y),
+                             _direction(program, execution, d, y, x)) if why]
+    if found:
+        best = min(rank for rank, _ in found)
+        return head + "; ".join(text for rank, text in found if rank == best) + "."
+    stale = _stale_reads(program, execution, x, y) + _stale_reads(program, execution, y, x)
+    if not stale:
+        return head + (f"neither thread reads anything the other wrote, so no synchronisation "
+                       f"links {thread_name(program, x.tid)} and {thread_name(program, y.tid)} "
+                       "in this execution.")
+    text = head + "neither thread sees the other's writes: " + "; ".join(
+        f"{describe(program, r)} reads {_value_source(program, execution, r)}, older than "
+        f"{describe(program, w)}" for r, w in stale)
+    threads = {r.tid for r, _ in stale}
+    if len(threads) == 2 and all(r.order is not None and not r.order.is_sc for r, _ in stale):
+        text += (". Each thread writes and then reads what the other writes (store "
+                 "buffering): Release/Acquire or Relaxed allows both reads to miss the other "
+                 "thread's write; SeqCst stores and loads (or SeqCst fences between them) "
+                 "forbid it")
+    return text + "."
+
+
+def _value_source(program, ex, r) -> str:
+    w = ex.events[r.rf]
+    return f"the initial value of {r.loc}" if w.tid < 0 else f"the value of {describe(program, w)}"
+
+
+def _stale_reads(program, ex, x, y):
+    """Reads of thread(y), before y, that read a value mo-older than a write of thread(x)
+    to that location made before x: the reads that missed thread(x)'s news."""
+    events = ex.events
+    out = []
+    for r in events:
+        if r.kind != R or r.tid != y.tid or r.id > y.id or r.loc is None:
+            continue
+        order = ex.mo[r.loc]
+        for w in events:
+            if (w.kind == W and w.tid == x.tid and w.loc == r.loc and w.id < x.id
+                    and order.index(r.rf) < order.index(w.id)):
+                out.append((r, w))
+                break
+    return out
 
 
 def explain_races(program, summary) -> dict:
@@ -345,17 +389,26 @@ def _rel_graph(rel) -> nx.DiGraph:
     return g
 
 
-def _labelled(d, pairs):
-    """Name each edge of a cycle by the most basic relation containing it."""
+def _labelled(d, pairs, prefer=()):
+    """Name each edge of a cycle by the most basic relation containing it.
+
+    `prefer` lists relation names tried first: a step of an hb path is named
+    `sw` rather than `rf` even when the two coincide.
+    """
     x = d.x
-    named = [("rmw", x.rmw), ("rf", x.rf), ("mo", x.mo), ("rb", d.rb), ("po", x.po),
-             ("sw", d.sw), ("hb", d.hb), ("eco", d.eco)]
-    sets = [(name, set(rel.pairs())) for name, rel in named]
+    named = {"rmw": x.rmw, "rf": x.rf, "mo": x.mo, "rb": d.rb, "po": x.po,
+             "sw": d.sw, "hb": d.hb, "eco": d.eco}
+    order = list(prefer) + [n for n in named if n not in prefer]
+    sets = [(name, set(named[name].pairs())) for name in order]
     out = []
     for a, b in pairs:
         label = next((name for name, s in sets if (a, b) in s), "psc")
         out.append((a, b, label))
     return out
+
+
+HB_STEPS = ("po", "sw")
+ECO_STEPS = ("rf", "mo", "rb")
 
 
 def _path(rel, a, b):
@@ -373,14 +426,16 @@ def axiom_cycle(name, d) -> list:
         hb, eco = set(d.hb.pairs()), set(d.eco.pairs())
         for a, b in sorted(hb):
             if a == b:  # hb itself is cyclic
-                return _labelled(d, [(u, v) for u, v, *_ in nx.find_cycle(_rel_graph(step), a)])
+                return _labelled(d, [(u, v) for u, v, *_ in nx.find_cycle(_rel_graph(step), a)],
+                                 HB_STEPS)
             if (b, a) in eco:
-                return _labelled(d, _path(step, a, b) + _path(eco_step, b, a))
+                return (_labelled(d, _path(step, a, b), HB_STEPS)
+                        + _labelled(d, _path(eco_step, b, a), ECO_STEPS))
     if name == "coherencermw":
         eco = set(d.eco.pairs())
         for a, b in x.rmw.pairs():
             if (b, a) in eco:
-                return _labelled(d, [(a, b)] + _path(eco_step, b, a))
+                return _labelled(d, [(a, b)]) + _labelled(d, _path(eco_step, b, a), ECO_STEPS)
     if name == "atomicity":
         mo, rb = set(x.mo.pairs()), set(d.rb.pairs())
         for r, w in x.rmw.pairs():
@@ -417,6 +472,16 @@ def format_cycle(program, ex, cycle, indent="    ") -> list[str]:
 
 def cmd_why(args, out, err) -> int:
     from .cli import load
+    try:
+        return _why(args, out)
+    except MemorderError as exc:
+        if exc.file is None:
+            exc.file = args.file
+        raise
+
+
+def _why(args, out) -> int:
+    from .cli import load
     if args.model != "rc11":
         raise MemorderError("`why` explains RC11's axioms: use --model rc11")
     program = load(args.file, args)
@@ -438,9 +503,10 @@ def cmd_why(args, out, err) -> int:
                  "considered)")
     if not found:
         out.write(f"{shown} is not reachable under RC11, and no candidate execution produces "
-                  f"it{note}.\nNo way of running the threads reads values that give this outcome "
-                  "without a cycle of program order and reads-from (a value out of thin air, "
-                  "which `no-thin-air: acyclic po | rf` forbids).\n")
+                  f"it{note}: even ignoring the RC11 axioms, no way of running the threads "
+                  "yields these values, except perhaps through a cycle of program order and "
+                  "reads-from (values out of thin air), which `no-thin-air: acyclic po | rf` "
+                  "forbids.\n")
         return 0
     out.write(f"{shown} is forbidden under RC11: {len(found)} candidate execution(s) produce it, "
               f"and every one breaks an axiom{note}.\n")

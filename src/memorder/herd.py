@@ -555,9 +555,9 @@ class _Builder:
 
     def register_target(self, name: Token) -> None:
         if str(name) in self.params:
-            raise unsupported(f"'{name}' is a location's address (a parameter); assigning "
-                              f"to it is pointer arithmetic, not supported (did you mean "
-                              f"`*{name} = ...`?)", _span(name))
+            raise unsupported(f"'{name}' is a location parameter of this thread: it holds "
+                              f"an address, and pointer assignment is not supported (did you "
+                              f"mean `*{name} = ...`?)", _span(name))
 
     # ------------------------------------------------------------ expressions
 

@@ -15,7 +15,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import MemorderError
-from .orders import LEGAL, MemoryOrder, parse_order
+from .orders import MemoryOrder, parse_order
 from .syntax import (
     Assert, Assume, Binary, Break, Cas, Condition, Const, Eval, Expect, Fence,
     FinalLoc, FinalReg, If, Let, Load, LocationDecl, OrderDecl, OrderParam,
@@ -36,8 +36,8 @@ def grammar_text(name: str) -> str:
         resource = files("memorder") / "grammar" / name
         if resource.is_file():
             return resource.read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError, TypeError):
-        pass
+    except (ImportError, OSError, TypeError, ValueError):
+        pass  # not installed as a package, or an unusual loader: use the checkout
     return (Path(__file__).parents[2] / "grammar" / name).read_text(encoding="utf-8")
 
 
@@ -84,7 +84,7 @@ def _looks_like_herd(text: str) -> bool:
 
 def parse_native(text: str, file: str = "<input>") -> Program:
     """Parse and validate a native `.litmus` program."""
-    from .program import validate  # program.py imports nothing from here; keep it lazy anyway
+    from .program import validate
 
     try:
         tree = _parser().parse(text)
@@ -318,7 +318,9 @@ class _Builder:
         finally:
             self.in_condition = False
         meta = item.meta
-        return Condition(kind, expr, self.text[meta.start_pos:meta.end_pos], _span(item))
+        # As written, with runs of whitespace (newlines too) folded, like the herd front end.
+        text = " ".join(self.text[meta.start_pos:meta.end_pos].split())
+        return Condition(kind, expr, text, _span(item))
 
     def expect(self, item: Tree) -> Expect:
         meta = item.meta

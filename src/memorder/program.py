@@ -11,7 +11,7 @@ import re
 from .errors import MemorderError
 from .orders import LEGAL, MemoryOrder, parse_order
 from .syntax import (
-    Break, Cas, Condition, Fence, FinalLoc, FinalReg, If, Let, Load, OrderParam,
+    Break, Cas, Condition, Eval, Fence, FinalLoc, FinalReg, If, Let, Load, OrderParam,
     PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, While,
 )
 
@@ -48,36 +48,37 @@ def _walk(node):
         yield from _walk(child)
 
 
+# Where each kind of access keeps its orderings (field -> access kind), in
+# argument order: the orderings are always a call's trailing arguments.
+_ORDER_FIELDS = {
+    Load: {"order": "load"},
+    Store: {"order": "store"},
+    Rmw: {"order": "rmw"},
+    Fence: {"order": "fence"},
+    Cas: {"success": "rmw", "failure": "cas_failure"},
+}
+
+
 def _orders_of(n):
     """(kind, ordering, index_from_end) for each ordering written in access `n` itself.
 
     index_from_end says which trailing argument of the call holds the ordering
     (0 = last), which lets errors point at the ordering itself.
     """
-    if isinstance(n, Load):
-        yield "load", n.order, 0
-    elif isinstance(n, Store):
-        yield "store", n.order, 0
-    elif isinstance(n, Rmw):
-        yield "rmw", n.order, 0
-    elif isinstance(n, Fence):
-        yield "fence", n.order, 0
-    elif isinstance(n, Cas):
-        yield "rmw", n.success, 1
-        yield "cas_failure", n.failure, 0
+    fields = _ORDER_FIELDS.get(type(n), {})
+    for i, (name, kind) in enumerate(fields.items()):
+        yield kind, getattr(n, name), len(fields) - 1 - i
 
 
 def _map_orders(node, fn):
-    """A copy of `node` with every OrderParam p replaced by fn(p, kind, access)."""
+    """A copy of `node` with every OrderParam p replaced by fn(p, kind)."""
     if not dataclasses.is_dataclass(node) or isinstance(node, (Span, OrderParam)):
         return node
     changes = {}
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
         if isinstance(value, OrderParam):
-            kind = "cas_failure" if (isinstance(node, Cas) and f.name == "failure") else \
-                {Load: "load", Store: "store", Fence: "fence"}.get(type(node), "rmw")
-            changes[f.name] = fn(value, kind, node)
+            changes[f.name] = fn(value, _ORDER_FIELDS[type(node)][f.name])
         elif isinstance(value, tuple):
             changes[f.name] = tuple(_map_orders(v, fn) for v in value)
         elif dataclasses.is_dataclass(value):
@@ -276,8 +277,10 @@ def _check_thread(program, thread, locations, params) -> None:
                     raise _error("`break` outside a loop", s.span, program)
             elif isinstance(s, Fence):
                 orders(s)
-            else:  # Eval, Assume, Assert: one expression each
-                expr(next(_children(s)))
+            elif isinstance(s, Eval):
+                expr(s.expr)
+            else:  # Assume, Assert
+                expr(s.cond)
 
     stmts(thread.body, 0)
 
@@ -322,7 +325,7 @@ def resolve_orders(program: Program, overrides: dict[str, MemoryOrder] | None = 
                                 file=program.file)
     chosen = {name: overrides.get(name, decl.default) for name, decl in declared.items()}
 
-    def concrete(param: OrderParam, kind: str, access) -> MemoryOrder:
+    def concrete(param: OrderParam, kind: str) -> MemoryOrder:
         if param.name not in chosen:
             raise _error(f"unknown ordering parameter '{param.name}'", param.span, program)
         order = chosen[param.name]

@@ -1,0 +1,352 @@
+"""`memorder show`: one execution as a graph (DOT / SVG / PNG) or an annotated listing.
+
+The graph is built with networkx (a MultiDiGraph: several relations may join
+the same two events) and drawn with the `graphviz` package, which needs
+Graphviz's `dot` program for SVG/PNG/PDF. Without `dot`, the DOT text is
+written instead and the command says so.
+
+Edge styles: po black, rf red, mo blue dashed, sw green bold, rmw grey dotted;
+a data race is a red double-headed dashed edge between two red-filled events;
+the edges of a violated axiom's cycle (for a forbidden outcome) are orange.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+
+from .errors import MemorderError
+from .events import F, R, W
+from .explain import (
+    AXIOM_TEXT, axiom_cycle, candidates, event_brief, explain_race, line_of, line_text,
+    matches, order_text, parse_outcome, race_events, thread_name,
+)
+from .models import rc11
+
+STYLE = {
+    "po": dict(color="black"),
+    "rf": dict(color="#c0392b", fontcolor="#c0392b", label="rf", constraint="false"),
+    "mo": dict(color="#2e6fd8", fontcolor="#2e6fd8", label="mo", style="dashed", constraint="false"),
+    "sw": dict(color="#1e8449", fontcolor="#1e8449", label="sw", style="bold", constraint="false"),
+    "rmw": dict(color="grey40", fontcolor="grey40", label="rmw", style="dotted"),
+    "race": dict(color="red", fontcolor="red", label="race", style="dashed", dir="both",
+                 penwidth="2.5", constraint="false"),
+}
+CYCLE_COLOR = "#e67e22"
+
+
+# ---------------------------------------------------------------- the graph
+
+
+def event_label(program, ev) -> str:
+    """Two or three lines: what the event did, with its ordering; the source line."""
+    if ev.tid < 0:
+        return f"init\nW {ev.loc} = {ev.val}"
+    if ev.kind == F:
+        head = f"F {order_text(ev)}"
+    else:
+        rmw = " (rmw)" if ev.rmw is not None else ""
+        head = f"{ev.kind}{rmw} {ev.loc} = {ev.val}   {order_text(ev)}"
+    text = line_text(program, line_of(ev))
+    if len(text) > 44:
+        text = text[:41] + "..."
+    return f"e{ev.id}: {head}\nline {line_of(ev)}: {text}"
+
+
+def execution_graph(program, ex, race=None, cycle=()) -> nx.MultiDiGraph:
+    """The execution as a graph: nodes are event ids, edges carry `rel`.
+
+    `race` is a pair of event ids to highlight; `cycle` a list of
+    (a, b, label) edges of a violated axiom (explain.axiom_cycle).
+    """
+    g = nx.MultiDiGraph()
+    events = ex.events
+    race = set(race or ())
+    for ev in events:
+        g.add_node(ev.id, tid=ev.tid, label=event_label(program, ev),
+                   highlight=ev.id in race)
+    # po: immediate successors only (ids grow along po within a thread).
+    last = {}
+    for ev in events:
+        if ev.tid >= 0:
+            if ev.tid in last:
+                g.add_edge(last[ev.tid], ev.id, rel="po")
+            last[ev.tid] = ev.id
+    for ev in events:
+        if ev.kind == R:
+            g.add_edge(ev.rf, ev.id, rel="rf")
+        if ev.kind == R and ev.rmw is not None:
+            g.add_edge(ev.id, ev.rmw, rel="rmw")
+    for ws in ex.mo.values():
+        for a, b in zip(ws, ws[1:]):  # mo is total per location: draw its immediate steps
+            g.add_edge(a, b, rel="mo")
+    d = rc11.derive(ex.base())
+    for a, b in d.sw.pairs():
+        g.add_edge(a, b, rel="sw")
+    if len(race) == 2:
+        a, b = sorted(race)
+        g.add_edge(a, b, rel="race")
+    for a, b, label in cycle:
+        g.add_edge(a, b, rel="cycle", label=label)
+    return g
+
+
+LEGEND = ("po: black   rf: red   mo: blue dashed   sw: green bold   rmw: grey dotted   "
+          "race: red double-headed   violated cycle: orange")
+
+
+def _wrap(text, width=110) -> str:
+    import textwrap
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def to_dot(program, g: nx.MultiDiGraph, title: str, notes=()):
+    """A graphviz.Digraph: one cluster per thread, events top to bottom in po."""
+    import graphviz
+    label = "\n".join([_wrap(title)] + [_wrap(n) for n in notes] + [LEGEND])
+    dot = graphviz.Digraph("execution", graph_attr=dict(
+        label=label, labelloc="t", fontsize="14", rankdir="TB", newrank="true",
+        fontname="Helvetica"),
+        node_attr=dict(shape="box", style="rounded,filled", fillcolor="white",
+                       fontname="Helvetica", fontsize="10"),
+        edge_attr=dict(fontname="Helvetica", fontsize="9"))
+    groups = {}
+    for n, data in g.nodes(data=True):
+        groups.setdefault(data["tid"], []).append(n)
+    for tid in sorted(groups):
+        name = "init" if tid < 0 else program.threads[tid].name
+        with dot.subgraph(name=f"cluster_{tid + 1}") as c:
+            c.attr(label=f"thread {name}" if tid >= 0 else "initial writes", style="rounded",
+                   color="grey60")
+            for n in sorted(groups[tid]):
+                data = g.nodes[n]
+                attrs = dict(fillcolor="#f5b7b1", color="red", penwidth="2") \
+                    if data["highlight"] else {}
+                c.node(f"e{n}", data["label"], **attrs)
+            if tid < 0:  # initial writes side by side, above the threads
+                c.attr(rank="same")
+    for a, b, data in g.edges(data=True):
+        rel = data["rel"]
+        if rel == "cycle":
+            attrs = dict(color=CYCLE_COLOR, fontcolor=CYCLE_COLOR, penwidth="3",
+                         label=data["label"], constraint="false")
+        else:
+            attrs = dict(STYLE.get(rel, {}))
+        dot.edge(f"e{a}", f"e{b}", **attrs)
+    return dot
+
+
+def write_graph(dot, path: str, err) -> int:
+    """Write DOT, or render SVG/PNG/PDF with `dot`; fall back to .dot when it is missing."""
+    import graphviz
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower()
+    if fmt in ("dot", "gv"):
+        target.write_text(dot.source)
+        return 0
+    if fmt not in ("svg", "png", "pdf"):
+        raise MemorderError(f"-o {path}: use a .svg, .png, .pdf or .dot file name")
+    try:
+        target.write_bytes(dot.pipe(format=fmt))
+        return 0
+    except graphviz.ExecutableNotFound:
+        fallback = target.with_suffix(".dot")
+        fallback.write_text(dot.source)
+        err.write(f"memorder: Graphviz's `dot` program is not installed, so {path} was not "
+                  f"drawn; wrote the graph as DOT to {fallback} instead.\n"
+                  f"Install Graphviz (e.g. `apt-get install graphviz`) and run again, or "
+                  f"run `dot -T{fmt} {fallback} -o {path}` elsewhere.\n")
+        return 1
+
+
+# ---------------------------------------------------------------- the text listing
+
+
+def text_listing(program, ex, race=None, cycle=(), indent="") -> str:
+    """An annotated per-thread listing of an execution, for terminals and CI logs."""
+    events = ex.events
+    race = set(race or ())
+    mo_pos = {w: (loc, i) for loc, ws in ex.mo.items() for i, w in enumerate(ws)}
+    d = rc11.derive(ex.base())
+    sw_in = {}
+    for a, b in d.sw.pairs():
+        sw_in.setdefault(b, []).append(a)
+    in_cycle = {a for a, _, _ in cycle} | {b for _, b, _ in cycle}
+    lines = [indent + "init: " + ", ".join(f"{e.loc} = {e.val} (e{e.id})"
+                                           for e in events if e.tid < 0)]
+    for tid, thread in enumerate(program.threads):
+        lines.append(f"{indent}thread {thread.name}:")
+        mine = [e for e in events if e.tid == tid]
+        if not mine:
+            lines.append(f"{indent}  (no memory accesses)")
+        for e in mine:
+            if e.kind == F:
+                what = f"fence {order_text(e)}"
+            else:
+                what = f"{e.kind}{'(rmw)' if e.rmw is not None else ''} {e.loc} = {e.val}  {order_text(e)}"
+            notes = []
+            if e.kind == R:
+                src = events[e.rf]
+                notes.append(f"reads from e{src.id}" + (" (init)" if src.tid < 0 else
+                                                       f" ({thread_name(program, src.tid)} line {line_of(src)})"))
+            if e.kind == W:
+                loc, i = mo_pos[e.id]
+                notes.append(f"mo #{i} of {loc}")
+            for a in sw_in.get(e.id, ()):
+                notes.append(f"synchronises with e{a}")
+            if e.id in race:
+                notes.append("<== RACE")
+            if e.id in in_cycle:
+                notes.append("<== cycle")
+            text = line_text(program, line_of(e))
+            lines.append(f"{indent}  e{e.id:<3} {what:<28} line {line_of(e)}: {text}")
+            if notes:
+                lines.append(f"{indent}        {'; '.join(notes)}")
+    mo_lines = [f"{loc}: " + " -> ".join(f"e{w}({events[w].val})" for w in ws)
+                for loc, ws in ex.mo.items() if len(ws) > 1]
+    if mo_lines:
+        lines.append(f"{indent}mo: " + f"\n{indent}    ".join(mo_lines))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- picking the execution
+
+
+def pick(program, args):
+    """The execution `show` draws: (execution, title, race pair, cycle, notes)."""
+    from .check import Judge, _site_key, explore
+    from .enumerate import Explorer, Limits
+    from .models import MODELS
+    judge = Judge(program)
+    model = args.model
+    if args.execution is not None:
+        if args.execution < 1:
+            raise MemorderError("--execution K counts from 1")
+        found = []
+
+        def consume(leaf):
+            if leaf.status == "complete" and len(found) < args.execution:
+                found.append(leaf.execution.snapshot())
+
+        ex = Explorer(program, MODELS[model], args.unroll, Limits(args.timeout, args.max_executions))
+        ex.run(consume)
+        if len(found) < args.execution:
+            raise MemorderError(f"--execution {args.execution}: there are only {len(found)} "
+                                "complete consistent executions")
+        return found[-1], f"execution {args.execution}", None, (), []
+    summary = explore(program, model, args.unroll, args.timeout, args.max_executions,
+                      witnesses=True)
+    if args.outcome is not None:
+        spec = parse_outcome(program, args.outcome)
+        for outcome in sorted(summary.outcomes):
+            if matches(judge.as_dict(outcome), spec):
+                state = _state(judge.as_dict(outcome))
+                return summary.outcomes[outcome], f"an execution with outcome {state}", None, (), []
+        if model != "rc11":
+            raise MemorderError(f"no execution under {model} has outcome {args.outcome}")
+        found, _ = candidates(program, spec, args.unroll, args.timeout)
+        if not found:
+            raise MemorderError(f"no execution, consistent or not, has outcome {args.outcome}")
+        ex, failing = found[0]
+        cycle = axiom_cycle(failing[0], rc11.derive(ex.base()))
+        title = (f"outcome {args.outcome} is forbidden: this candidate breaks {failing[0]} "
+                 f"({AXIOM_TEXT.get(failing[0], '')}); the cycle is highlighted")
+        return ex, title, None, cycle, [f"{len(found)} candidate execution(s) give this outcome; "
+                                        "see `memorder why` for all"]
+    keys = sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2])))
+    if args.race is not None or (not args.assertion and keys):
+        index = args.race or 1
+        if not keys:
+            raise MemorderError("no data race in any execution" +
+                                (" (up to the loop bound)" if summary.bounded else ""))
+        if index > len(keys):
+            raise MemorderError(f"--race {index}: there {'is' if len(keys) == 1 else 'are'} "
+                                f"only {len(keys)} race{'s' if len(keys) > 1 else ''}")
+        key = keys[index - 1]
+        ex = summary.races[key]
+        x, y, _ = race_events(ex, key)
+        title = (f"data race on {key[0]}: {thread_name(program, x.tid)} line {line_of(x)} vs "
+                 f"{thread_name(program, y.tid)} line {line_of(y)}")
+        return ex, title, (x.id, y.id), (), [explain_race(program, ex, key)]
+    failures = sorted(summary.failures.items(), key=lambda kv: _site_key(kv[0]))
+    if args.assertion or failures:
+        if not failures:
+            raise MemorderError("no assertion fails in any execution")
+        (tid, node), (outcome, ex) = failures[0]
+        line = node.span.line
+        title = (f"assertion `{line_text(program, line)}` ({program.threads[tid].name}, line "
+                 f"{line}) fails; outcome {_state(judge.as_dict(outcome))}")
+        return ex, title, None, (), []
+    if not summary.outcomes:
+        raise MemorderError("no complete execution to show")
+    outcome = sorted(summary.outcomes)[0]
+    return (summary.outcomes[outcome], f"an execution with outcome "
+            f"{_state(judge.as_dict(outcome))}", None, (), [])
+
+
+def _state(state: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in state.items())
+
+
+def cmd_show(args, out, err) -> int:
+    try:
+        return _show(args, out, err)
+    except MemorderError as exc:
+        if exc.file is None:
+            exc.file = args.file
+        raise
+
+
+def _show(args, out, err) -> int:
+    from .cli import load
+    program = load(args.file, args)
+    ex, what, race, cycle, notes = pick(program, args)
+    title = f"{program.name}: {what}"
+    fmt = args.out_format
+    if fmt is None:
+        fmt = "text" if args.output is None else "graph"
+    if fmt == "text":
+        text = "\n".join([title] + [f"why: {n}" for n in notes] +
+                         [text_listing(program, ex, race, cycle)]) + "\n"
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            out.write(text)
+        return 0
+    if args.output is None:
+        raise MemorderError("a graph needs -o FILE (.svg, .png, .pdf or .dot); "
+                            "or use --format text")
+    dot = to_dot(program, execution_graph(program, ex, race, cycle), title, notes)
+    code = write_graph(dot, args.output, err)
+    if code == 0:
+        out.write(f"wrote {args.output}: {title}\n")
+        for n in notes:
+            out.write(f"why: {n}\n")
+    return code
+
+
+def register_cli(sub):
+    from .cli import add_run_options
+    # `--format` here picks the output (the issue's `--format text`); add_run_options
+    # also defines `--format` for the input format, renamed `--input-format` for show.
+    p = sub.add_parser("show", help="draw one execution (race, outcome, assertion) as a graph",
+                       conflict_handler="resolve")
+    p.add_argument("file")
+    add_run_options(p)
+    p.add_argument("--input-format", dest="fmt", choices=["native", "herd"], default=None,
+                   help="input format (default: herd when the first line is `C name`)")
+    p.add_argument("--format", dest="out_format", choices=["text", "graph"], default=None,
+                   help="text: an annotated listing; graph: DOT/SVG/PNG by the -o suffix "
+                        "(default: graph with -o, text without)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--race", type=int, nargs="?", const=1, default=None, metavar="N",
+                       help="a witness of the N-th data race (default 1); the default "
+                            "choice when there is a race")
+    which.add_argument("--outcome", metavar="'r=1,x=0'",
+                       help="an execution with these final values; if none is consistent, the "
+                            "candidate that gives it with the violated axiom's cycle")
+    which.add_argument("--assertion", action="store_true", help="an execution failing an assert")
+    which.add_argument("--execution", type=int, metavar="K",
+                       help="the K-th consistent complete execution (counting from 1)")
+    p.add_argument("-o", "--output", metavar="FILE", help="out.svg, out.png, out.pdf or out.dot")
+    p.set_defaults(func=cmd_show, fmt=None)

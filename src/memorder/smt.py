@@ -1,0 +1,858 @@
+"""The SMT engine: a program's executions and a memory model as Z3 constraints.
+
+The only module that imports z3 (with smt_algebra.py, its relation algebra).
+In the style of Dartagnan:
+
+* Threads are executed symbolically, once, up to the loop bound: every event
+  any control-flow path can perform is created with a guard (the path
+  condition under which it happens); `exec_e7` is the Boolean "event 7
+  exists". Branches merge register values with if-then-else, so the encoding
+  is linear in the unrolled program, not in its number of paths.
+* Values are 64-bit bit-vectors (Python's integers, exact as long as nothing
+  overflows 64 bits): bit operations and truncating division come for free.
+* Reads-from: one Boolean `rf_w3_r7` per (write, read) pair at the same
+  location; an existing read reads exactly one existing write, with its value.
+* Modification order: an integer clock `mo_w3` per write (init writes at 0,
+  the others above, pairwise distinct per location).
+* The model: the same models/*.py text the explicit engine runs, interpreted
+  over smt_algebra (relations as sparse matrices of Bool terms).
+
+Queries use one incremental solver: outcomes by blocking clauses over the
+final state, races by asking for a not-yet-seen racing pair of source
+accesses until none is left, and exact execution counts by blocking clauses
+over (exec, rf, mo) -- the variables that determine an execution.
+"""
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import z3
+
+from . import syntax as S
+from .check import Judge, Summary, _site_key
+from .errors import MemorderError
+from .models import MODELS
+from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
+from .smt_algebra import FALSE, TRUE, Context, ZRel, ZSet, and2, not1, or_list
+
+BITS = 64
+ORDERS = (RELAXED, ACQUIRE, RELEASE, ACQ_REL, SEQ_CST)
+# A counting run gives up (counted=False) beyond this many executions.
+MAX_COUNT = 200_000
+
+
+class EngineDisagreement(MemorderError):
+    """`--engine both`: the explicit and the SMT engine gave different answers (an internal error)."""
+
+
+def bv(v):
+    return z3.BitVecVal(v, BITS)
+
+
+def truth(t):
+    """C truth of a value: non-zero."""
+    return t != bv(0)
+
+
+def as_int(t):
+    """A Bool as the value 1 / 0."""
+    return z3.If(t, bv(1), bv(0))
+
+
+class Event:
+    """One event of the unrolled program (it exists iff its guard holds)."""
+    __slots__ = ("id", "tid", "kind", "loc", "node", "guard", "val", "orders", "rmw", "sig")
+
+    def __init__(self, id, tid, kind, loc, node, guard, val, orders, sig=()):
+        self.id = id
+        self.tid = tid          # thread index; -1 for an initial write
+        self.kind = kind        # "R", "W", "F"
+        self.loc = loc
+        self.node = node
+        self.guard = guard      # Bool term: the path condition
+        self.val = val          # BV term: value read (a fresh variable) or written
+        self.orders = orders    # MemoryOrder -> Bool term "tagged with it"; {} = plain access
+        self.rmw = None         # the partner event id of an RMW / successful CAS
+        self.sig = sig          # ((if id, branch), ...): events on different branches never coexist
+
+    @property
+    def name(self):
+        return f"{self.kind.lower()}{self.id}"
+
+
+class State:
+    __slots__ = ("g", "regs")
+
+    def __init__(self, g, regs):
+        self.g = g        # Bool term: this point of the thread is reached
+        self.regs = regs  # register -> BV term (missing = 0)
+
+
+def _merge(states):
+    """Join control-flow paths: guard is the disjunction, registers if-then-else."""
+    states = [s for s in states if not z3.is_false(s.g)]
+    if not states:
+        return State(FALSE, {})
+    if len(states) == 1:
+        return states[0]
+    g = or_list([s.g for s in states])
+    names = set()
+    for s in states:
+        names |= set(s.regs)
+    regs = {}
+    for r in sorted(names):
+        vals = [s.regs.get(r, bv(0)) for s in states]
+        if all(v.eq(vals[0]) for v in vals[1:]):
+            regs[r] = vals[0]
+            continue
+        acc = vals[-1]
+        for s, v in zip(reversed(states[:-1]), reversed(vals[:-1])):
+            acc = z3.If(s.g, v, acc)
+        regs[r] = acc
+    return State(g, regs)
+
+
+class ThreadWalker:
+    """Symbolic execution of one thread's AST, mirroring compile.py's lowering:
+    operands left to right, && / || short-circuit their memory accesses, a loop
+    body runs at most `unroll` times and reaching the head once more with the
+    condition true cuts the thread ("bounded"), assume false blocks it."""
+
+    def __init__(self, enc, tid, thread, unroll):
+        self.enc = enc
+        self.tid = tid
+        self.unroll = unroll
+        self.stops = []      # (kind "blocked"/"bounded", guard, node)
+        self.failures = []   # (guard, Assert node)
+        self.loops = []      # per enclosing loop: the states that `break` out of it
+        self.sig = ()
+        st = self.block(thread.body, State(TRUE, {}))
+        self.end = st        # guard: the thread ran to its end; regs: final registers
+
+    # -------------------------------------------------------- expressions
+    def expr(self, e, st):
+        """The value of e (a BV term), emitting its memory accesses under st.g."""
+        if isinstance(e, S.Const):
+            return bv(e.value)
+        if isinstance(e, S.Reg):
+            return st.regs.get(e.name, bv(0))
+        if isinstance(e, S.MEMORY_EXPRS):
+            return self.memory(e, st)[0]
+        if isinstance(e, S.Unary):
+            return unary(e.op, self.expr(e.operand, st))
+        if isinstance(e, S.Binary):
+            a = self.expr(e.left, st)
+            if e.op in ("&&", "||"):
+                la = truth(a)
+                # The right operand's accesses happen only when the left does not decide.
+                cond = la if e.op == "&&" else z3.Not(la)
+                b = self.expr(e.right, State(and2(st.g, cond), st.regs))
+                res = z3.And(la, truth(b)) if e.op == "&&" else z3.Or(la, truth(b))
+                return as_int(res)
+            b = self.expr(e.right, st)
+            return self.binary(e.op, a, b, st.g, e)
+        raise MemorderError(f"unexpected {type(e).__name__} in an expression").at(e.span)
+
+    def binary(self, op, a, b, g, node):
+        if op in ("/", "%"):
+            self.enc.errors.append((and2(g, b == bv(0)), "division by zero", node))
+        return binary(op, a, b)
+
+    def memory(self, e, st):
+        """An access; returns (result, old) where result is what the expression evaluates to."""
+        enc, g = self.enc, st.g
+        if isinstance(e, S.Load):
+            r = enc.read(self.tid, e.loc, e, g, {e.order: TRUE}, self.sig)
+            return r.val, None
+        if isinstance(e, S.PlainRead):
+            r = enc.read(self.tid, e.loc, e, g, {}, self.sig)
+            return r.val, None
+        if isinstance(e, S.Rmw):
+            v = self.expr(e.operand, st)
+            r = enc.read(self.tid, e.loc, e, g, {e.order: TRUE}, self.sig)
+            w = enc.write(self.tid, e.loc, e, g, rmw_apply(e.op, r.val, v), {e.order: TRUE}, self.sig)
+            r.rmw, w.rmw = w.id, r.id
+            return r.val, r.val
+        if isinstance(e, S.Cas):
+            exp = self.expr(e.expected, st)
+            new = self.expr(e.new, st)
+            # One read event; its ordering tag is the success ordering when the
+            # CAS succeeds, the failure ordering when it fails.
+            r = enc.read(self.tid, e.loc, e, g, None, self.sig)
+            ok = r.val == exp
+            if e.weak:  # a weak CAS may fail spuriously even when the value matches
+                ok = z3.And(ok, z3.Bool(f"weak_ok_r{r.id}"))
+            okv = z3.Bool(f"cas_ok_r{r.id}")
+            enc.constraints.append(okv == ok)
+            r.orders = {}
+            for o in ORDERS:
+                t = or_list([okv if e.success == o else FALSE,
+                             z3.Not(okv) if e.failure == o else FALSE])
+                if not z3.is_false(t):
+                    r.orders[o] = t
+            w = enc.write(self.tid, e.loc, e, and2(g, okv), new, {e.success: TRUE}, self.sig)
+            r.rmw, w.rmw = w.id, r.id
+            return as_int(okv), r.val
+        raise AssertionError(e)
+
+    # -------------------------------------------------------- statements
+    def block(self, stmts, st):
+        for s in stmts:
+            if z3.is_false(st.g):
+                break
+            st = self.stmt(s, st)
+        return st
+
+    def assign(self, st, name, val):
+        if name is None:
+            return st
+        regs = dict(st.regs)
+        regs[name] = val
+        return State(st.g, regs)
+
+    def stmt(self, s, st):
+        if isinstance(s, S.Let):
+            if isinstance(s.value, S.MEMORY_EXPRS):
+                res, old = self.memory(s.value, st)
+                st = self.assign(st, s.targets[0], res)
+                if len(s.targets) > 1:
+                    st = self.assign(st, s.targets[1], old)
+                return st
+            return self.assign(st, s.targets[0], self.expr(s.value, st))
+        if isinstance(s, S.Store):
+            self.enc.write(self.tid, s.loc, s, st.g, self.expr(s.value, st), {s.order: TRUE}, self.sig)
+            return st
+        if isinstance(s, S.PlainWrite):
+            self.enc.write(self.tid, s.loc, s, st.g, self.expr(s.value, st), {}, self.sig)
+            return st
+        if isinstance(s, S.Fence):
+            self.enc.fence(self.tid, s, st.g, {s.order: TRUE}, self.sig)
+            return st
+        if isinstance(s, S.Eval):
+            if isinstance(s.expr, S.MEMORY_EXPRS):
+                self.memory(s.expr, st)
+            else:
+                self.expr(s.expr, st)
+            return st
+        if isinstance(s, S.If):
+            c = truth(self.expr(s.cond, st))
+            ifid = self.enc.new_branch_id()
+            outer = self.sig
+            self.sig = outer + ((ifid, 0),)
+            t = self.block(s.then, State(and2(st.g, c), st.regs))
+            self.sig = outer + ((ifid, 1),)
+            f = self.block(s.orelse, State(and2(st.g, z3.Not(c)), st.regs))
+            self.sig = outer
+            return _merge([t, f])
+        if isinstance(s, S.While):
+            exits = []
+            for i in range(self.unroll + 1):
+                c = truth(self.expr(s.cond, st))
+                exits.append(State(and2(st.g, z3.Not(c)), st.regs))
+                enter = and2(st.g, c)
+                if i == self.unroll:
+                    self.stops.append(("bounded", enter, s))
+                    break
+                self.loops.append([])
+                st = self.block(s.body, State(enter, st.regs))
+                exits.extend(self.loops.pop())
+                if z3.is_false(st.g):
+                    break
+            return _merge(exits)
+        if isinstance(s, S.Break):
+            self.loops[-1].append(st)
+            return State(FALSE, st.regs)
+        if isinstance(s, S.Assume):
+            c = truth(self.expr(s.cond, st))
+            self.stops.append(("blocked", and2(st.g, z3.Not(c)), s))
+            return State(and2(st.g, c), st.regs)
+        if isinstance(s, S.Assert):
+            c = truth(self.expr(s.cond, st))
+            self.failures.append((and2(st.g, z3.Not(c)), s))
+            return st
+        raise MemorderError(f"unsupported statement {type(s).__name__}").at(s.span)
+
+
+def unary(op, a):
+    if op == "-":
+        return -a
+    if op == "!":
+        return z3.If(a == bv(0), bv(1), bv(0))
+    if op == "~":
+        return ~a
+    raise MemorderError(f"unknown operator {op}")
+
+
+def binary(op, a, b):
+    """compile.BINARY over bit-vectors: signed comparisons, division truncating toward zero."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b            # bvsdiv: truncates toward zero, like compile._trunc_div
+    if op == "%":
+        return z3.SRem(a, b)    # sign of the dividend, like compile._trunc_mod
+    if op == "&":
+        return a & b
+    if op == "|":
+        return a | b
+    if op == "^":
+        return a ^ b
+    if op == "<<":
+        return a << b
+    if op == ">>":
+        return a >> b           # arithmetic shift, like Python's >>
+    if op == "&&":
+        return as_int(z3.And(truth(a), truth(b)))
+    if op == "||":
+        return as_int(z3.Or(truth(a), truth(b)))
+    cmp = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b,
+           "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}
+    if op in cmp:
+        return as_int(cmp[op]())
+    raise MemorderError(f"unknown operator {op}")
+
+
+def rmw_apply(op, old, v):
+    """compile.RMW_APPLY over bit-vectors."""
+    if op == "swap":
+        return v
+    if op == "add":
+        return old + v
+    if op == "sub":
+        return old - v
+    if op == "and":
+        return old & v
+    if op == "or":
+        return old | v
+    if op == "xor":
+        return old ^ v
+    if op == "max":
+        return z3.If(old >= v, old, v)
+    if op == "min":
+        return z3.If(old <= v, old, v)
+    raise MemorderError(f"unknown read-modify-write {op}")
+
+
+class Encoding:
+    """Every execution of `program` up to the loop bound, and `model`'s axioms, as Z3 terms."""
+
+    def __init__(self, program, model="rc11", unroll=2):
+        self.program = program
+        self.model = MODELS[model] if isinstance(model, str) else model
+        self.unroll = unroll
+        self.events: list[Event] = []
+        self.constraints = []
+        self.errors = []        # (guard, message, node): runtime errors (division by zero)
+        self._branches = 0
+        self.locs = [d.name for d in program.locations]
+        for d in program.locations:
+            self.events.append(Event(len(self.events), -1, "W", d.name, None, TRUE, bv(d.init), {}))
+        self.walkers = [ThreadWalker(self, tid, t, unroll) for tid, t in enumerate(program.threads)]
+        self._build()
+
+    # -------------------------------------------------------- event creation
+    def new_branch_id(self):
+        self._branches += 1
+        return self._branches
+
+    def _check_loc(self, loc, node):
+        if loc not in self.locs:
+            raise MemorderError(f"unknown location {loc!r}").at(getattr(node, "span", None))
+
+    def read(self, tid, loc, node, guard, orders, sig):
+        self._check_loc(loc, node)
+        e = Event(len(self.events), tid, "R", loc, node, guard, None, orders or {}, sig)
+        e.val = z3.BitVec(f"val_r{e.id}", BITS)
+        self.events.append(e)
+        return e
+
+    def write(self, tid, loc, node, guard, val, orders, sig):
+        self._check_loc(loc, node)
+        e = Event(len(self.events), tid, "W", loc, node, guard, val, orders, sig)
+        self.events.append(e)
+        return e
+
+    def fence(self, tid, node, guard, orders, sig):
+        e = Event(len(self.events), tid, "F", None, node, guard, None, orders, sig)
+        self.events.append(e)
+        return e
+
+    # -------------------------------------------------------- the encoding
+    def _build(self):
+        ev = self.events
+        n = len(ev)
+        C = self.constraints
+        # exec_e<i>: event i exists.
+        self.x = []
+        for e in ev:
+            if z3.is_true(e.guard) or z3.is_false(e.guard):
+                self.x.append(e.guard)
+            else:
+                v = z3.Bool(f"exec_{e.name}")
+                C.append(v == e.guard)
+                self.x.append(v)
+        x = self.x
+        writes = {l: [e for e in ev if e.kind == "W" and e.loc == l] for l in self.locs}
+
+        # Reads-from: an existing read reads exactly one existing write, same value.
+        self.rf = {}  # (w, r) -> Bool
+        self.rf_of = {}  # r -> [(w, var)]
+        for r in ev:
+            if r.kind != "R":
+                continue
+            cands = []
+            for w in writes[r.loc]:
+                # A read never reads a po-later write of its own thread (a po;rf
+                # cycle, which both models forbid), nor one on another branch.
+                if w.tid == r.tid and (w.id > r.id or self.exclusive(w, r)):
+                    continue
+                if z3.is_false(x[w.id]):
+                    continue
+                v = z3.Bool(f"rf_{w.name}_{r.name}")
+                C.append(z3.Implies(v, z3.And(x[w.id], x[r.id], r.val == w.val)))
+                self.rf[(w.id, r.id)] = v
+                cands.append((w.id, v))
+            self.rf_of[r.id] = cands
+            vs = [v for _, v in cands]
+            C.append(z3.Implies(x[r.id], or_list(vs)))
+            if len(vs) > 1:
+                C.append(z3.AtMost(*vs, 1))
+
+        # Modification order: per location, integer clocks, the initial write first.
+        self.clock = {}
+        for l, ws in writes.items():
+            for w in ws:
+                if w.tid < 0:
+                    self.clock[w.id] = z3.IntVal(0)
+                else:
+                    c = z3.Int(f"mo_{w.name}")
+                    self.clock[w.id] = c
+                    C.append(z3.Implies(x[w.id], c > 0))
+            live = [w for w in ws if w.tid >= 0 and not z3.is_false(x[w.id])]
+            for i, a in enumerate(live):
+                for b in live[i + 1:]:
+                    if not self.exclusive(a, b):
+                        C.append(z3.Implies(z3.And(x[a.id], x[b.id]),
+                                            self.clock[a.id] != self.clock[b.id]))
+        self.writes = writes
+
+        # The base relations and sets, as models/*.py expect them (events.base_relations).
+        ctx = Context(n)
+        ctx.exists = x
+        self.ctx = ctx
+
+        def rel(pairs):
+            rows = [{} for _ in range(n)]
+            for a, b, t in pairs:
+                if not z3.is_false(t):
+                    rows[a][b] = t
+            return ZRel(ctx, rows)
+
+        def both(a, b):
+            return and2(x[a.id], x[b.id])
+
+        po = rel((a.id, b.id, both(a, b)) for a in ev for b in ev
+                 if a.tid >= 0 and a.tid == b.tid and a.id < b.id and not self.exclusive(a, b))
+        rf = rel((w, r, v) for (w, r), v in self.rf.items())
+        mo_pairs = []
+        for ws in writes.values():
+            for a in ws:
+                for b in ws:
+                    if a is b or b.tid < 0 or self.exclusive(a, b):
+                        continue
+                    if a.tid < 0:
+                        mo_pairs.append((a.id, b.id, x[b.id]))
+                    else:
+                        mo_pairs.append((a.id, b.id, z3.And(x[a.id], x[b.id],
+                                                            self.clock[a.id] < self.clock[b.id])))
+        mo = rel(mo_pairs)
+        rmw = rel((e.id, e.rmw, x[e.rmw]) for e in ev if e.kind == "R" and e.rmw is not None)
+        loc = rel((a.id, b.id, both(a, b)) for a in ev for b in ev
+                  if a.loc is not None and a.loc == b.loc and not self.exclusive(a, b))
+        ext = rel((a.id, b.id, both(a, b)) for a in ev for b in ev
+                  if (a.id != b.id if a.tid < 0 else a.tid != b.tid))
+        ident = rel((e.id, e.id, x[e.id]) for e in ev)
+
+        def zset(pred):
+            return ZSet(ctx, {e.id: x[e.id] for e in ev if pred(e)})
+
+        def tagged(o):
+            return ZSet(ctx, {e.id: and2(x[e.id], e.orders[o]) for e in ev if o in e.orders})
+
+        self.base = SimpleNamespace(
+            po=po, rf=rf, mo=mo, rmw=rmw, loc=loc, ext=ext, id=ident,
+            W=zset(lambda e: e.kind == "W"), R=zset(lambda e: e.kind == "R"),
+            F=zset(lambda e: e.kind == "F"), IW=zset(lambda e: e.tid < 0),
+            A=zset(lambda e: e.kind != "F" and bool(e.orders)), ALL=zset(lambda e: True),
+            RLX=tagged(RELAXED), ACQ=tagged(ACQUIRE), REL=tagged(RELEASE),
+            ACQ_REL=tagged(ACQ_REL), SC=tagged(SEQ_CST))
+        d = self.model.derive(self.base)
+        self.axioms = []
+        for name, fn in self.model.AXIOMS:
+            t = fn(d)
+            if isinstance(t, bool):
+                t = TRUE if t else FALSE
+            self.axioms.append((name, t))
+        C.extend(ctx.constraints)
+        self.consistent = z3.And([t for _, t in self.axioms]) if self.axioms else TRUE
+
+        # Race pairs, grouped by the pair of source accesses (explicit engine's key).
+        self.race_terms = {}
+        dr = self.model.races(d)
+        if dr is not None:
+            for a, b, t in dr.pairs():
+                ea, eb = ev[a], ev[b]
+                first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
+                key = (ea.loc, first, second)
+                self.race_terms.setdefault(key, []).append(t)
+        self.race_terms = {k: or_list(ts) for k, ts in self.race_terms.items()}
+
+        # Thread status: complete (every thread at its end), blocked, bounded.
+        self.complete = z3.And([w.end.g for w in self.walkers]) if self.walkers else TRUE
+        self.blocked = or_list([g for w in self.walkers for k, g, _ in w.stops if k == "blocked"])
+        self.bounded = or_list([g for w in self.walkers for k, g, _ in w.stops if k == "bounded"])
+        self._final = None
+
+    def exclusive(self, a, b):
+        """a and b are on different branches of one `if`: they never both exist."""
+        if a.tid != b.tid or a.tid < 0:
+            return False
+        da = dict(a.sig)
+        return any(i in da and da[i] != side for i, side in b.sig)
+
+    # -------------------------------------------------------- final state
+    def final(self):
+        """Terms of the final state: outcome tuple (Judge's layout), condition, filter."""
+        if self._final is not None:
+            return self._final
+        x = self.x
+        fin = {}
+        for l, ws in self.writes.items():
+            v = z3.BitVec(f"final_{l}", BITS)
+            fin[l] = v
+            for w in ws:
+                if z3.is_false(x[w.id]):
+                    continue
+                # w is mo-maximal among the existing writes of l.
+                last = [z3.Or(z3.Not(x[o.id]), self.clock[o.id] < self.clock[w.id])
+                        for o in ws if o is not w and not self.exclusive(o, w) and not z3.is_false(x[o.id])]
+                self.constraints.append(z3.Implies(z3.And([x[w.id]] + last), v == w.val))
+        judge = Judge(self.program)
+        regs = [w.end.regs for w in self.walkers]
+        outcome = [regs[judge.thread_index[t]].get(r, bv(0)) for t, r in judge.reg_keys]
+        outcome += [fin[l] for l in judge.loc_names]
+
+        def lookup(e):
+            if isinstance(e, S.FinalReg):
+                return regs[judge.thread_index[e.thread]].get(e.name, bv(0))
+            if isinstance(e, S.FinalLoc):
+                return fin[e.loc]
+            if isinstance(e, S.Const):
+                return bv(e.value)
+            if isinstance(e, S.Unary):
+                return unary(e.op, lookup(e.operand))
+            if isinstance(e, S.Binary):
+                a, b = lookup(e.left), lookup(e.right)
+                if e.op in ("/", "%"):
+                    self.errors.append((b == bv(0), "division by zero", e))
+                return binary(e.op, a, b)
+            raise MemorderError(f"unexpected {type(e).__name__} in a condition").at(e.span)
+
+        cond = truth(lookup(self.program.condition.expr)) if self.program.condition else None
+        filt = truth(lookup(self.program.filter)) if self.program.filter is not None else TRUE
+        self._final = SimpleNamespace(outcome=outcome, cond=cond, filter=filt, judge=judge)
+        return self._final
+
+
+class Inconclusive(Exception):
+    pass
+
+
+class Session:
+    """An incremental solver over one encoding, with a deadline."""
+
+    def __init__(self, enc: Encoding, timeout=None):
+        z3.set_param("smt.random_seed", 0)
+        z3.set_param("sat.random_seed", 0)
+        self.enc = enc
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.solver = z3.Solver()
+        self.solver.set("random_seed", 0)
+        self.solver.add(enc.constraints)
+        self.solver.add(enc.consistent)
+        self.queries = 0
+
+    def check(self, *assumptions):
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise Inconclusive("timeout")
+            self.solver.set("timeout", max(1, int(left * 1000)))
+        self.queries += 1
+        r = self.solver.check(*assumptions)
+        if r == z3.unknown:
+            raise Inconclusive(f"solver returned unknown ({self.solver.reason_unknown()})")
+        return r == z3.sat
+
+    def model(self):
+        return self.solver.model()
+
+
+def _value(m, t):
+    return m.eval(t, model_completion=True).as_signed_long()
+
+
+def _true(m, t):
+    return z3.is_true(m.eval(t, model_completion=True))
+
+
+def _check_errors(enc, sess, good):
+    errs = enc.errors
+    if errs:
+        sess.solver.push()
+        sess.solver.add(z3.Or([g for g, _, _ in errs]))
+        found = sess.check()
+        if found:
+            m = sess.model()
+            _, msg, node = next(e for e in errs if _true(m, e[0]))
+            sess.solver.pop()
+            raise MemorderError(msg).at(getattr(node, "span", None))
+        sess.solver.pop()
+
+
+def _enumerate_values(sess, base, terms, limit=None):
+    """Distinct values of `terms` (a list of BV terms) over models of `base`, by blocking clauses."""
+    s = sess.solver
+    s.push()
+    s.add(base)
+    found = []
+    while sess.check():
+        m = sess.model()
+        vals = tuple(_value(m, t) for t in terms)
+        found.append((vals, m))
+        s.add(z3.Or([t != bv(v) for t, v in zip(terms, vals)]) if terms else FALSE)
+        if limit is not None and len(found) >= limit:
+            break
+    s.pop()
+    return found
+
+
+def _execution_key(enc, m):
+    """The (exec, rf, mo) projection of a model: it determines the execution."""
+    lits = []
+    x = enc.x
+    for e in enc.events:
+        t = x[e.id]
+        if z3.is_true(t) or z3.is_false(t):
+            continue
+        lits.append(t if _true(m, t) else z3.Not(t))
+    for r, cands in enc.rf_of.items():
+        for w, v in cands:
+            if _true(m, v):
+                lits.append(v)
+    for ws in enc.writes.values():
+        live = [w for w in ws if _true(m, x[w.id])]
+        live.sort(key=lambda w: _value_int(m, enc.clock[w.id]))
+        for a, b in zip(live, live[1:]):
+            if a.tid >= 0:
+                lits.append(enc.clock[a.id] < enc.clock[b.id])
+    return lits
+
+
+def _value_int(m, t):
+    return m.eval(t, model_completion=True).as_long()
+
+
+def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
+              max_count=MAX_COUNT) -> Summary:
+    """The SMT engine on one (resolved) program: a Summary like check.explore's."""
+    start = time.monotonic()
+    summary = Summary()
+    enc = Encoding(program, model, unroll)
+    fin = enc.final()
+    sess = Session(enc, timeout)
+    s = sess.solver
+    good = z3.And(enc.complete, fin.filter)
+    try:
+        _check_errors(enc, sess, good)
+        # Outcomes: blocking clauses over the final state.
+        for vals, _ in _enumerate_values(sess, good, fin.outcome):
+            summary.outcomes[vals] = None
+        # Races: one witness per pair of source accesses.
+        remaining = dict(enc.race_terms)
+        s.push()
+        s.add(good)
+        while remaining:
+            if not sess.check(z3.Or(list(remaining.values()))):
+                break
+            m = sess.model()
+            for key in [k for k, t in remaining.items() if _true(m, t)]:
+                summary.races[key] = None
+                del remaining[key]
+        s.pop()
+        # Assertion failures: one witness (and its outcome) per assert statement.
+        sites = {}
+        for w in enc.walkers:
+            for g, node in w.failures:
+                sites.setdefault((w.tid, node), []).append(g)
+        s.push()
+        s.add(good)
+        for key, gs in sites.items():
+            if sess.check(or_list(gs)):
+                m = sess.model()
+                summary.failures[key] = (tuple(_value(m, t) for t in fin.outcome), None)
+        s.pop()
+        # Condition: reachable either way?
+        pos_reach = neg_reach = False
+        if fin.cond is not None:
+            pos_reach = sess.check(good, fin.cond)
+            neg_reach = sess.check(good, z3.Not(fin.cond))
+        # Exact counts: every execution once, projected on (exec, rf, mo).
+        counted = _count(enc, sess, fin, summary, max_count)
+        if not counted:
+            summary.counted = False
+            summary.positive, summary.negative = int(pos_reach), int(neg_reach)
+            summary.bounded = max(summary.bounded, int(sess.check(enc.bounded)))
+            summary.blocked = max(summary.blocked, int(sess.check(z3.And(enc.blocked, z3.Not(enc.bounded)))))
+        elif fin.cond is not None:
+            assert (summary.positive > 0) == pos_reach and (summary.negative > 0) == neg_reach, \
+                "SMT engine: counting and reachability disagree"
+    except Inconclusive as exc:
+        summary.incomplete = f"inconclusive: {exc}"
+        summary.counted = False
+    if cross_check:
+        _cross_check(program, model, unroll, timeout, summary)
+    return summary
+
+
+def _count(enc, sess, fin, summary, max_count):
+    """Enumerate every execution; fill in the counts. False when over max_count."""
+    s = sess.solver
+    s.push()
+    total = 0
+    outcomes = set()
+    try:
+        while sess.check():
+            m = sess.model()
+            total += 1
+            if total > max_count:
+                return False
+            if _true(m, enc.bounded):
+                summary.bounded += 1
+            elif _true(m, enc.blocked):
+                summary.blocked += 1
+            elif not _true(m, fin.filter):
+                summary.filtered += 1
+            else:
+                summary.executions += 1
+                outcomes.add(tuple(_value(m, t) for t in fin.outcome))
+                if fin.cond is not None:
+                    if _true(m, fin.cond):
+                        summary.positive += 1
+                    else:
+                        summary.negative += 1
+            lits = _execution_key(enc, m)
+            s.add(z3.Not(z3.And(lits)) if lits else FALSE)
+    finally:
+        s.pop()
+    summary.explored = total
+    # Self-check: the executions enumerated have exactly the outcomes found by blocking.
+    if outcomes != set(summary.outcomes):
+        raise AssertionError("SMT engine: enumerated outcomes differ from blocked outcomes")
+    return True
+
+
+def _cross_check(program, model, unroll, timeout, smt_summary):
+    """`--engine both`: run the explicit engine and compare every answer."""
+    from .check import explore
+    ref = explore(program, model, unroll, timeout)
+    if ref.incomplete is not None or smt_summary.incomplete is not None:
+        return  # nothing to compare against; the caller reports `incomplete`
+    diffs = compare(ref, smt_summary)
+    if diffs:
+        raise EngineDisagreement(
+            f"internal error: the explicit and SMT engines disagree on {program.file} "
+            f"(model {model}, unroll {unroll}):\n  " + "\n  ".join(diffs))
+
+
+def compare(ref: Summary, smt: Summary, judge=None) -> list[str]:
+    """Differences between the explicit engine's summary `ref` and the SMT one."""
+    out = []
+
+    def show(xs):
+        return sorted(map(str, xs))
+
+    if set(ref.outcomes) != set(smt.outcomes):
+        out.append(f"outcomes: explicit {show(ref.outcomes)} vs smt {show(smt.outcomes)}")
+    rk = {(l, (a[0], a[1]), (b[0], b[1])) for l, a, b in ref.races}
+    sk = {(l, (a[0], a[1]), (b[0], b[1])) for l, a, b in smt.races}
+    if rk != sk:
+        out.append(f"races: explicit {_races_text(rk)} vs smt {_races_text(sk)}")
+    if set(ref.failures) != set(smt.failures):
+        out.append(f"assertion failures: explicit {_sites_text(ref.failures)} "
+                   f"vs smt {_sites_text(smt.failures)}")
+    if (ref.positive > 0) != (smt.positive > 0) or (ref.negative > 0) != (smt.negative > 0):
+        out.append(f"condition: explicit positive={ref.positive} negative={ref.negative} "
+                   f"vs smt positive={smt.positive} negative={smt.negative}")
+    if smt.counted:
+        if (ref.executions, ref.positive, ref.negative, ref.filtered) != \
+                (smt.executions, smt.positive, smt.negative, smt.filtered):
+            out.append(f"counts (executions, positive, negative, filtered): explicit "
+                       f"{(ref.executions, ref.positive, ref.negative, ref.filtered)} vs smt "
+                       f"{(smt.executions, smt.positive, smt.negative, smt.filtered)}")
+    # Cut executions: the explicit engine stops a whole execution at the first
+    # cut thread, so only "some execution is cut" is comparable, not counts.
+    if (ref.blocked + ref.bounded > 0) != (smt.blocked + smt.bounded > 0):
+        out.append(f"cut executions (blocked+bounded): explicit {ref.blocked}+{ref.bounded} "
+                   f"vs smt {smt.blocked}+{smt.bounded}")
+    return out
+
+
+def _site_text(site):
+    tid, node = site
+    span = getattr(node, "span", None)
+    return f"T{tid}:{type(node).__name__}@{span}" if span else f"T{tid}:{node}"
+
+
+def _races_text(keys):
+    return "{" + ", ".join(sorted(f"{l}: {_site_text(a)} / {_site_text(b)}" for l, a, b in keys)) + "}"
+
+
+def _sites_text(sites):
+    return "{" + ", ".join(sorted(_site_text(k) for k in sites)) + "}"
+
+
+# ------------------------------------------------------------ yes/no questions
+
+def smt_has_race(program, model="rc11", unroll=2, timeout=None):
+    """One satisfiability query: does some complete consistent execution have a data race?
+    True / False, or None when the solver could not decide (unknown, timeout)."""
+    enc = Encoding(program, model, unroll)
+    if not enc.race_terms:
+        return False
+    fin = enc.final() if program.filter is not None else None
+    sess = Session(enc, timeout)
+    good = enc.complete if fin is None else z3.And(enc.complete, fin.filter)
+    try:
+        return sess.check(good, z3.Or(list(enc.race_terms.values())))
+    except Inconclusive:
+        return None
+
+
+def smt_reachable(program, model="rc11", unroll=2, timeout=None):
+    """One query: can a complete consistent execution satisfy the final condition?
+    True / False, or None when undecided."""
+    if program.condition is None:
+        raise MemorderError("the program has no final condition")
+    enc = Encoding(program, model, unroll)
+    fin = enc.final()
+    sess = Session(enc, timeout)
+    try:
+        return sess.check(enc.complete, fin.filter, fin.cond)
+    except Inconclusive:
+        return None

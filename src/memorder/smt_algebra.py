@@ -1,0 +1,269 @@
+"""The relation algebra of relations.py, interpreted over Z3 terms.
+
+The model files (models/rc11.py, models/sc.py) are written against the
+interface of relations.py only; this module gives the same operators a second
+meaning, so the SMT engine decides exactly the model text the explicit engine
+runs. Events are numbered 0..n-1 as in the concrete algebra.
+
+    ZSet   event i -> Bool term "i is in the set"   (absent key = statically false)
+    ZRel   row i: dict j -> Bool term "(i, j) in r" (absent key = statically false)
+
+Most pairs are statically false (different locations, different threads, ...),
+so rows are sparse dicts; terms are folded at construction (True / False never
+reach Z3 when they can be decided here).
+
+Closures and axioms need care, because the solver chooses the base relations:
+
+* `plus()` gives each possibly-true pair (a, b) a fresh Boolean, defined by the
+  fixpoint equation  T(a,b) <=> B(a,b) | OR_k T(a,k) & B(k,b).  Every solution
+  contains the transitive closure; when B is acyclic the solution is unique,
+  so T is exactly B+ (induction along a topological order of B). Both models
+  only take closures of relations that are acyclic in every execution their
+  axioms accept: rf|mo|rb always (coherence order per location), po|sw and
+  rf;rmw whenever po|rf is acyclic (the no-thin-air axiom; sw and rf;rmw are
+  inside (po|rf)+). So on the executions the solver may return, T is exact,
+  also where it is used under negation (races: pairs not ordered by hb).
+* `acyclic()` is encoded with integer clocks (exists a clock increasing along
+  every edge): exact when asserted, which is the only way the engine uses the
+  axioms (it never asks for an inconsistent execution). `irreflexive()` and
+  `is_empty()` are exact in both polarities.
+"""
+from __future__ import annotations
+
+import z3
+
+from .relations import Rel as _CRel
+
+TRUE = z3.BoolVal(True)
+FALSE = z3.BoolVal(False)
+
+
+def and2(a, b):
+    if z3.is_true(a):
+        return b
+    if z3.is_true(b):
+        return a
+    if z3.is_false(a) or z3.is_false(b):
+        return FALSE
+    return z3.And(a, b)
+
+
+def or_list(terms):
+    out = []
+    for t in terms:
+        if z3.is_true(t):
+            return TRUE
+        if not z3.is_false(t):
+            out.append(t)
+    if not out:
+        return FALSE
+    if len(out) == 1:
+        return out[0]
+    return z3.Or(out)
+
+
+def not1(a):
+    if z3.is_true(a):
+        return FALSE
+    if z3.is_false(a):
+        return TRUE
+    return z3.Not(a)
+
+
+class Context:
+    """Collects the side constraints (closure definitions, clocks) of one encoding."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.constraints = []
+        self.counter = 0
+
+    def fresh(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+
+class ZSet:
+    __slots__ = ("ctx", "members")
+
+    def __init__(self, ctx: Context, members: dict):
+        self.ctx = ctx
+        self.members = {i: t for i, t in members.items() if not z3.is_false(t)}
+
+    def __or__(self, other):
+        m = dict(self.members)
+        for i, t in other.members.items():
+            m[i] = or_list([m[i], t]) if i in m else t
+        return ZSet(self.ctx, m)
+
+    def __and__(self, other):
+        return ZSet(self.ctx, {i: and2(t, other.members[i])
+                               for i, t in self.members.items() if i in other.members})
+
+    def __sub__(self, other):
+        return ZSet(self.ctx, {i: (and2(t, not1(other.members[i])) if i in other.members else t)
+                               for i, t in self.members.items()})
+
+    def __bool__(self):
+        """'May be non-empty': models use `if S:` only to skip lines for empty sets."""
+        return bool(self.members)
+
+    def id(self):
+        return ZRel(self.ctx, [({i: self.members[i]} if i in self.members else {})
+                               for i in range(self.ctx.n)])
+
+    def cross(self, other):
+        rows = [{} for _ in range(self.ctx.n)]
+        for i, t in self.members.items():
+            rows[i] = {j: and2(t, u) for j, u in other.members.items()}
+        return ZRel(self.ctx, rows)
+
+
+class ZRel:
+    __slots__ = ("ctx", "rows")
+
+    def __init__(self, ctx: Context, rows: list):
+        self.ctx = ctx
+        self.rows = rows
+
+    @property
+    def n(self):
+        return self.ctx.n
+
+    def pairs(self):
+        for i, row in enumerate(self.rows):
+            for j, t in row.items():
+                yield i, j, t
+
+    def support(self) -> _CRel:
+        """The statically possible pairs, as a concrete relation."""
+        return _CRel(tuple(sum(1 << j for j in row) for row in self.rows), self.n)
+
+    def __or__(self, other):
+        rows = []
+        for a, b in zip(self.rows, other.rows):
+            r = dict(a)
+            for j, t in b.items():
+                r[j] = or_list([r[j], t]) if j in r else t
+            rows.append(r)
+        return ZRel(self.ctx, rows)
+
+    def __and__(self, other):
+        rows = []
+        for a, b in zip(self.rows, other.rows):
+            r = {}
+            for j, t in a.items():
+                if j in b:
+                    u = and2(t, b[j])
+                    if not z3.is_false(u):
+                        r[j] = u
+            rows.append(r)
+        return ZRel(self.ctx, rows)
+
+    def __sub__(self, other):
+        rows = []
+        for a, b in zip(self.rows, other.rows):
+            r = {}
+            for j, t in a.items():
+                u = and2(t, not1(b[j])) if j in b else t
+                if not z3.is_false(u):
+                    r[j] = u
+            rows.append(r)
+        return ZRel(self.ctx, rows)
+
+    def __matmul__(self, other):
+        orows = other.rows
+        rows = []
+        for row in self.rows:
+            acc = {}
+            for k, t in row.items():
+                for j, u in orows[k].items():
+                    acc.setdefault(j, []).append(and2(t, u))
+            r = {}
+            for j, ts in acc.items():
+                v = or_list(ts)
+                if not z3.is_false(v):
+                    r[j] = v
+            rows.append(r)
+        return ZRel(self.ctx, rows)
+
+    def inv(self):
+        rows = [{} for _ in range(self.n)]
+        for i, row in enumerate(self.rows):
+            for j, t in row.items():
+                rows[j][i] = t
+        return ZRel(self.ctx, rows)
+
+    def opt(self):
+        # r | id, where id holds for existing events only: ctx.exists[i].
+        rows = []
+        for i, row in enumerate(self.rows):
+            r = dict(row)
+            e = self.ctx.exists[i]
+            r[i] = or_list([r[i], e]) if i in r else e
+            rows.append(r)
+        return ZRel(self.ctx, rows)
+
+    def star(self):
+        return self.plus().opt()
+
+    def plus(self):
+        """Transitive closure by the fixpoint equation (see the module docstring)."""
+        ctx, n = self.ctx, self.n
+        sup = self.support().plus()
+        preds = [[] for _ in range(n)]  # preds[b]: (k, B(k,b))
+        for k, row in enumerate(self.rows):
+            for b, t in row.items():
+                preds[b].append((k, t))
+        name = ctx.fresh("tc")
+        var = [dict() for _ in range(n)]
+        for a in range(n):
+            for b in _bits(sup.rows[a]):
+                var[a][b] = z3.Bool(f"{name}_e{a}_e{b}")
+        for a in range(n):
+            va = var[a]
+            for b, tab in va.items():
+                terms = [self.rows[a].get(b, FALSE)]
+                for k, t in preds[b]:
+                    if k in va:
+                        terms.append(and2(va[k], t))
+                ctx.constraints.append(tab == or_list(terms))
+        return ZRel(ctx, var)
+
+    def domain(self):
+        return ZSet(self.ctx, {i: or_list(list(row.values())) for i, row in enumerate(self.rows) if row})
+
+    # Axioms: Bool terms.
+    def is_empty(self):
+        return not1(or_list([t for _, _, t in self.pairs()]))
+
+    def irreflexive(self):
+        return not1(or_list([row[i] for i, row in enumerate(self.rows) if i in row]))
+
+    def acyclic(self):
+        """Clocks increasing along every edge that can lie on a cycle (exact when asserted)."""
+        sup = self.support()
+        reach = sup.plus()
+        name = self.ctx.fresh("ac")
+        clock = {}
+        out = []
+        for i, j, t in self.pairs():
+            if i == j:
+                out.append(not1(t))
+                continue
+            if not (reach.rows[j] >> i & 1):
+                continue  # (i, j) lies on no cycle of the support: no constraint needed
+            for e in (i, j):
+                if e not in clock:
+                    clock[e] = z3.Int(f"{name}_clk_e{e}")
+            out.append(z3.Implies(t, clock[i] < clock[j]))
+        if not out:
+            return TRUE
+        return z3.And(out)
+
+
+def _bits(mask):
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low

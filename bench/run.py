@@ -64,7 +64,7 @@ def main() -> int:
             herd = f"{row['herd_s']:.1f}" if row.get("herd_s") is not None else ">90"
             print(f"{fam + '-' + str(row['N']):<18}{ex:>10}{got['explored']:>10}"
                   f"{got['explored'] / max(ex, 1):>7.2f}{secs:>9.2f}{ex / max(secs, 1e-9):>9.0f}"
-                  f"{got['peak_mb']:>7.0f}  {row['genmc_executions']:>7}{match:>2}{row['genmc_s']:>7.2f}"
+                  f"{got['peak_mb']:>7.0f}  {row['genmc_executions']:>7}{match:>2}{row['genmc_s'] if row['genmc_s'] is not None else float('nan'):>7.2f}"
                   f"{herd:>8}  {got['race']}" + (f"  (cut: {got['incomplete']})" if got["incomplete"] else ""),
                   flush=True)
             if secs > a.max_seconds or got["incomplete"]:

@@ -244,3 +244,19 @@ def test_strengthening_an_ordering_never_adds_outcomes_or_races(prog):
         r = check_program(stronger)
         assert {tuple(sorted(o.items())) for o in r["outcomes"]} <= outs
         assert {(x["location"], x["first"]["line"], x["second"]["line"]) for x in r["races"]} <= races
+
+
+def _all_leaves(prog, local_checks, model=rc11):
+    got = []
+    explorer = Explorer(prog, model, 2)
+    explorer.local_checks = local_checks
+    explorer.run(lambda leaf: got.append((leaf.status, _execution_key(leaf.execution))))
+    return got
+
+
+@SETTINGS
+@given(programs(max_threads=3, max_ops=4))
+def test_checking_only_the_new_cycles_agrees_with_checking_everything(prog):
+    from memorder.models import sc
+    for model in (rc11, sc):
+        assert _all_leaves(prog, True, model) == _all_leaves(prog, False, model)

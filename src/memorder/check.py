@@ -93,6 +93,7 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
     summary = Summary()
     model_mod = MODELS[model]
     explorer = Explorer(program, model_mod, unroll, Limits(timeout, max_executions))
+    has_plain = bool(racy_locations(explorer.codes))
 
     def consume(leaf):
         summary.explored += 1
@@ -120,8 +121,9 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
         for tid, node in leaf.failures:
             if (tid, node) not in summary.failures:
                 summary.failures[(tid, node)] = (outcome, ex.snapshot() if witnesses else None)
-        d = model_mod.derive(ex.base())
-        dr = model_mod.races(d)
+        if not has_plain:  # no location a race could be on
+            return
+        dr = model_mod.races(model_mod.derive(ex.base()))
         if dr is not None and not dr.is_empty():
             events = ex.events
             for a, b in dr.pairs():
@@ -134,6 +136,19 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
     explorer.run(consume)
     summary.incomplete = explorer.cut
     return summary
+
+
+def racy_locations(codes) -> set:
+    """Locations a thread accesses non-atomically and another thread accesses at all:
+    the only places a data race can be (statically, over every path)."""
+    users, plain_users = {}, {}
+    for tid, code in enumerate(codes):
+        for ins in code.code:
+            if ins.op in C.MEMORY_OPS and ins.loc is not None:
+                users.setdefault(ins.loc, set()).add(tid)
+                if ins.order is None:
+                    plain_users.setdefault(ins.loc, set()).add(tid)
+    return {loc for loc, ts in plain_users.items() if len(users[loc] | ts) > 1}
 
 
 def _shown_order(key):

@@ -18,6 +18,18 @@ from dataclasses import dataclass, field
 from . import compile as C
 from .errors import MemorderError
 from .events import F, R, W, Event, Execution
+from .relations import bits
+
+
+def _reach(start: int, adj) -> int:
+    seen = frontier = start
+    while frontier:
+        step = 0
+        for i in bits(frontier):
+            step |= adj[i]
+        frontier = step & ~seen
+        seen |= step
+    return seen
 
 
 class Cut(Exception):
@@ -55,6 +67,10 @@ class Explorer:
             e = Event(len(self.events), -1, W, decl.name, decl.init, None)
             self.events.append(e)
             self.mo[decl.name] = [e.id]
+        # Indexes kept in step with `events`, for walking edges from new events.
+        self.thread_events = [[] for _ in self.codes]
+        self.readers = {e.id: [] for e in self.events}   # write -> reads reading it
+        self.local_checks = getattr(model, "VIOLATIONS_ARE_CYCLES", False)
         self.failures: list = []
         self.cut: str | None = None
         self.leaves = 0
@@ -134,9 +150,84 @@ class Explorer:
         self.consume(Leaf(status, Execution(self.events, self.mo, self.nthreads),
                           [regs for _, regs, _ in threads], list(self.failures), reason))
 
-    def _consistent(self) -> bool:
-        d = self.model.derive(Execution(self.events, self.mo, self.nthreads).base())
+    def _consistent(self, new: int) -> bool:
+        """Is the execution, just extended by its `new` last events, consistent?
+
+        For models declaring VIOLATIONS_ARE_CYCLES (every violation is a cycle
+        of po/rf/mo/rb edges), a violation the new events introduce lies on a
+        cycle through them, so only the events on such cycles need checking;
+        the rest was consistent before. The model still decides, on that part.
+        """
+        events, mo = self.events, self.mo
+        if not self.local_checks:
+            return self._satisfies(Execution(events, mo, self.nthreads))
+        n = len(events)
+        group = ((1 << new) - 1) << (n - new)
+        region = self._cycle_region(group)
+        if region == group:
+            return True  # nothing leads back to the new events: no new cycle
+        # The region plus the writes its reads read from (rb needs them), renumbered.
+        keep = region
+        for i in bits(region):
+            if events[i].kind == R:
+                keep |= 1 << events[i].rf
+        ids = list(bits(keep))
+        index = {old: k for k, old in enumerate(ids)}
+        sub = []
+        for old in ids:
+            e = events[old]
+            c = Event(index[old], e.tid, e.kind, e.loc, e.val, e.order, e.node)
+            if e.rf is not None:
+                c.rf = index[e.rf]
+            if e.rmw is not None and e.rmw in index:
+                c.rmw = index[e.rmw]
+            sub.append(c)
+        sub_mo = {l: [index[w] for w in ws if w in index] for l, ws in mo.items()}
+        return self._satisfies(Execution(sub, sub_mo, self.nthreads))
+
+    def _satisfies(self, execution) -> bool:
+        d = self.model.derive(execution.base())
         return all(check(d) for _, check in self.model.AXIOMS)
+
+    def _successors(self, i):
+        """po, rf, mo and rb successors of event i (immediate ones suffice for paths)."""
+        e = self.events[i]
+        if e.tid >= 0:
+            mine = self.thread_events[e.tid]
+            k = mine.index(i) + 1
+            if k < len(mine):
+                yield mine[k]  # po
+        if e.kind == W:
+            yield from self.readers[i]  # rf
+            order = self.mo[e.loc]
+            k = order.index(i) + 1
+            if k < len(order):
+                yield order[k]  # mo
+        elif e.kind == R:
+            order = self.mo[e.loc]
+            k = order.index(e.rf) + 1
+            if k < len(order):
+                yield order[k]  # rb
+        # fences: po only
+
+    def _cycle_region(self, group: int) -> int:
+        """The events on some po/rf/mo/rb path from the group back to it."""
+        succ = {}
+        forward, stack = group, list(bits(group))
+        while stack:  # what the new events lead to
+            i = stack.pop()
+            succ[i] = mask = sum(1 << j for j in set(self._successors(i)))
+            fresh = mask & ~forward
+            forward |= fresh
+            stack.extend(bits(fresh))
+        region, changed = group, forward != group
+        while changed:  # ... and which of those lead back
+            changed = False
+            for i, mask in succ.items():
+                if mask & region and not region >> i & 1:
+                    region |= 1 << i
+                    changed = True
+        return region
 
     def _dfs(self, threads, promised):
         if self.limits.deadline and time.monotonic() > self.limits.deadline:
@@ -180,10 +271,23 @@ class Explorer:
 
     def _add(self, event):
         self.events.append(event)
+        if event.tid >= 0:
+            self.thread_events[event.tid].append(event.id)
+        if event.kind == W:
+            self.readers[event.id] = []
+        elif event.kind == R:
+            self.readers[event.rf].append(event.id)
 
-    def _continue(self, tid, threads, promised, pc, regs):
-        """Thread `tid` did its access (regs updated): advance it and recurse if consistent."""
-        if not self._consistent():
+    def _pop(self):
+        event = self.events.pop()
+        self.thread_events[event.tid].pop()
+        if event.kind == R:
+            self.readers[event.rf].pop()
+
+    def _continue(self, tid, threads, promised, pc, regs, new=1):
+        """Thread `tid` did its access (its `new` last events; regs updated):
+        advance it and recurse if the execution is still consistent."""
+        if not self._consistent(new):
             return
         failures = len(self.failures)
         pc, stop = self._advance(tid, pc + 1, regs)
@@ -211,14 +315,14 @@ class Explorer:
                 floor = max(floor, order.index(e.id if e.kind == W else e.rf))
         return floor
 
-    def _sources(self, loc, tid, promised, rmw=False):
+    def _sources(self, loc, tid, promised):
         """Candidate writes for a read of `loc` by thread tid, in mo order."""
-        low, order, events = promised[tid], self.mo[loc], self.events
-        candidates = [w for w in order[self._floor(tid, loc):] if w >= low]
-        if rmw:  # two RMWs cannot read the same write (atomicity)
-            taken = {e.rf for e in events if e.rmw is not None and e.kind == R and e.loc == loc}
-            candidates = [w for w in candidates if w not in taken]
-        return candidates
+        low, order = promised[tid], self.mo[loc]
+        return [w for w in order[self._floor(tid, loc):] if w >= low]
+
+    def _read_by_rmw(self, loc) -> set:
+        """Writes at loc an RMW already reads: no second RMW may read them (atomicity)."""
+        return {e.rf for e in self.events if e.kind == R and e.rmw is not None and e.loc == loc}
 
     def _step(self, tid, ins, threads, promised):
         pc, regs, _ = threads[tid]
@@ -229,7 +333,7 @@ class Explorer:
         if op == C.FENCE:
             self._add(Event(len(events), tid, F, None, None, ins.order, ins.node))
             self._continue(tid, threads, promised, pc, dict(regs))
-            events.pop()
+            self._pop()
         elif op == C.WRITE:
             val = ins.fn(regs)
             floor = self._floor(tid, ins.loc)
@@ -237,10 +341,12 @@ class Explorer:
             self._add(e)
             order = mo[ins.loc]
             for pos in range(len(order), floor, -1):  # every place after the initial write
+                if pos < len(order) and events[order[pos]].rmw is not None:
+                    continue  # an RMW's write stays right after the write it read (atomicity)
                 order.insert(pos, e.id)
                 self._continue(tid, threads, promised, pc, dict(regs))
                 del order[pos]
-            events.pop()
+            self._pop()
         elif op == C.READ:
             for w in self._sources(ins.loc, tid, promised):
                 r = Event(len(events), tid, R, ins.loc, events[w].val, ins.order, ins.node)
@@ -250,19 +356,23 @@ class Explorer:
                 if ins.dst is not None:
                     new_regs[ins.dst] = r.val
                 self._continue(tid, threads, promised, pc, new_regs)
-                events.pop()
+                self._pop()
         elif op == C.RMW:
             operand = ins.fn(regs)
             apply = C.RMW_APPLY[ins.rmw_op]
-            for w in self._sources(ins.loc, tid, promised, rmw=True):
+            taken = self._read_by_rmw(ins.loc)
+            for w in self._sources(ins.loc, tid, promised):
+                if w in taken:
+                    continue
                 old = events[w].val
                 self._rmw(tid, ins, threads, promised, w, old, apply(old, operand), ins.order,
                           {ins.dst: old})
         elif op == C.CAS:
             expected, new = ins.fn(regs), ins.fn2(regs)
+            taken = self._read_by_rmw(ins.loc)
             for w in self._sources(ins.loc, tid, promised):
                 old = events[w].val
-                if old == expected:
+                if old == expected and w not in taken:
                     self._rmw(tid, ins, threads, promised, w, old, new, ins.order,
                               {ins.dst: 1, ins.dst2: old})
                 if old != expected or ins.weak:  # a weak CAS may fail spuriously
@@ -274,7 +384,7 @@ class Explorer:
                         if name is not None:
                             new_regs[name] = val
                     self._continue(tid, threads, promised, pc, new_regs)
-                    events.pop()
+                    self._pop()
         else:  # pragma: no cover
             raise AssertionError(op)
 
@@ -294,7 +404,7 @@ class Explorer:
         for name, val in results.items():
             if name is not None:
                 new_regs[name] = val
-        self._continue(tid, threads, promised, pc, new_regs)
+        self._continue(tid, threads, promised, pc, new_regs, new=2)
         del order_list[pos]
-        events.pop()
-        events.pop()
+        self._pop()
+        self._pop()

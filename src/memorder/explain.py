@@ -14,7 +14,6 @@ produce the outcome, and for each shows the axiom it breaks with a cycle.
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
 
 import networkx as nx
 

@@ -18,7 +18,7 @@ import networkx as nx
 from .errors import MemorderError
 from .events import F, R, W
 from .explain import (
-    AXIOM_TEXT, axiom_cycle, candidates, event_brief, explain_race, line_of, line_text,
+    AXIOM_TEXT, axiom_cycle, candidates, explain_race, line_of, line_text,
     matches, order_text, parse_outcome, race_events, thread_name,
 )
 from .models import rc11
@@ -273,8 +273,9 @@ def pick(program, args):
         if not failures:
             raise MemorderError("no assertion fails in any execution")
         (tid, node), (outcome, ex) = failures[0]
+        from .check import source_text
         line = node.span.line
-        title = (f"assertion `{line_text(program, line)}` ({program.threads[tid].name}, line "
+        title = (f"assertion `{source_text(program, node.span)}` ({program.threads[tid].name}, line "
                  f"{line}) fails; outcome {_state(judge.as_dict(outcome))}")
         return ex, title, None, (), []
     if not summary.outcomes:

@@ -10,10 +10,11 @@ In the style of Dartagnan:
   is linear in the unrolled program, not in its number of paths.
 * Values are 64-bit bit-vectors (Python's integers, exact as long as nothing
   overflows 64 bits): bit operations and truncating division come for free.
+  (Measured: Z3 integers were 2x slower on the borrow-flag benchmark.)
 * Reads-from: one Boolean `rf_w3_r7` per (write, read) pair at the same
   location; an existing read reads exactly one existing write, with its value.
-* Modification order: an integer clock `mo_w3` per write (init writes at 0,
-  the others above, pairwise distinct per location).
+* Modification order: a clock `mo_w3` per write (init writes at 0, the others
+  above, pairwise distinct per location; unsigned 16-bit, see smt_algebra).
 * The model: the same models/*.py text the explicit engine runs, interpreted
   over smt_algebra (relations as sparse matrices of Bool terms).
 
@@ -34,7 +35,8 @@ from .check import Judge, Summary, _site_key
 from .errors import MemorderError
 from .models import MODELS
 from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
-from .smt_algebra import FALSE, TRUE, Context, ZRel, ZSet, and2, not1, or_list
+from .smt_algebra import (CLOCK_BITS, FALSE, TRUE, clock_lt, clock_var, Context, ZRel, ZSet, and2, and_list, iff, implies,
+                          not1, or_list, z)
 
 BITS = 64
 ORDERS = (RELAXED, ACQUIRE, RELEASE, ACQ_REL, SEQ_CST)
@@ -47,7 +49,12 @@ class EngineDisagreement(MemorderError):
 
 
 def bv(v):
+    """A constant value."""
     return z3.BitVecVal(v, BITS)
+
+
+def value_var(name):
+    return z3.BitVec(name, BITS)
 
 
 def truth(t):
@@ -91,7 +98,7 @@ class State:
 
 def _merge(states):
     """Join control-flow paths: guard is the disjunction, registers if-then-else."""
-    states = [s for s in states if not z3.is_false(s.g)]
+    states = [s for s in states if s.g is not False]
     if not states:
         return State(FALSE, {})
     if len(states) == 1:
@@ -108,7 +115,7 @@ def _merge(states):
             continue
         acc = vals[-1]
         for s, v in zip(reversed(states[:-1]), reversed(vals[:-1])):
-            acc = z3.If(s.g, v, acc)
+            acc = z3.If(z(s.g), v, acc)
         regs[r] = acc
     return State(g, regs)
 
@@ -146,9 +153,9 @@ class ThreadWalker:
             if e.op in ("&&", "||"):
                 la = truth(a)
                 # The right operand's accesses happen only when the left does not decide.
-                cond = la if e.op == "&&" else z3.Not(la)
+                cond = la if e.op == "&&" else not1(la)
                 b = self.expr(e.right, State(and2(st.g, cond), st.regs))
-                res = z3.And(la, truth(b)) if e.op == "&&" else z3.Or(la, truth(b))
+                res = and_list([la, truth(b)]) if e.op == "&&" else or_list([la, truth(b)])
                 return as_int(res)
             b = self.expr(e.right, st)
             return self.binary(e.op, a, b, st.g, e)
@@ -182,14 +189,14 @@ class ThreadWalker:
             r = enc.read(self.tid, e.loc, e, g, None, self.sig)
             ok = r.val == exp
             if e.weak:  # a weak CAS may fail spuriously even when the value matches
-                ok = z3.And(ok, z3.Bool(f"weak_ok_r{r.id}"))
+                ok = and2(ok, z3.Bool(f"weak_ok_r{r.id}"))
             okv = z3.Bool(f"cas_ok_r{r.id}")
-            enc.constraints.append(okv == ok)
+            enc.constraints.append(iff(okv, ok))
             r.orders = {}
             for o in ORDERS:
                 t = or_list([okv if e.success == o else FALSE,
-                             z3.Not(okv) if e.failure == o else FALSE])
-                if not z3.is_false(t):
+                             not1(okv) if e.failure == o else FALSE])
+                if t is not False:
                     r.orders[o] = t
             w = enc.write(self.tid, e.loc, e, and2(g, okv), new, {e.success: TRUE}, self.sig)
             r.rmw, w.rmw = w.id, r.id
@@ -199,7 +206,7 @@ class ThreadWalker:
     # -------------------------------------------------------- statements
     def block(self, stmts, st):
         for s in stmts:
-            if z3.is_false(st.g):
+            if st.g is False:
                 break
             st = self.stmt(s, st)
         return st
@@ -242,14 +249,14 @@ class ThreadWalker:
             self.sig = outer + ((ifid, 0),)
             t = self.block(s.then, State(and2(st.g, c), st.regs))
             self.sig = outer + ((ifid, 1),)
-            f = self.block(s.orelse, State(and2(st.g, z3.Not(c)), st.regs))
+            f = self.block(s.orelse, State(and2(st.g, not1(c)), st.regs))
             self.sig = outer
             return _merge([t, f])
         if isinstance(s, S.While):
             exits = []
             for i in range(self.unroll + 1):
                 c = truth(self.expr(s.cond, st))
-                exits.append(State(and2(st.g, z3.Not(c)), st.regs))
+                exits.append(State(and2(st.g, not1(c)), st.regs))
                 enter = and2(st.g, c)
                 if i == self.unroll:
                     self.stops.append(("bounded", enter, s))
@@ -257,7 +264,7 @@ class ThreadWalker:
                 self.loops.append([])
                 st = self.block(s.body, State(enter, st.regs))
                 exits.extend(self.loops.pop())
-                if z3.is_false(st.g):
+                if st.g is False:
                     break
             return _merge(exits)
         if isinstance(s, S.Break):
@@ -265,11 +272,11 @@ class ThreadWalker:
             return State(FALSE, st.regs)
         if isinstance(s, S.Assume):
             c = truth(self.expr(s.cond, st))
-            self.stops.append(("blocked", and2(st.g, z3.Not(c)), s))
+            self.stops.append(("blocked", and2(st.g, not1(c)), s))
             return State(and2(st.g, c), st.regs)
         if isinstance(s, S.Assert):
             c = truth(self.expr(s.cond, st))
-            self.failures.append((and2(st.g, z3.Not(c)), s))
+            self.failures.append((and2(st.g, not1(c)), s))
             return st
         raise MemorderError(f"unsupported statement {type(s).__name__}").at(s.span)
 
@@ -307,9 +314,9 @@ def binary(op, a, b):
     if op == ">>":
         return a >> b           # arithmetic shift, like Python's >>
     if op == "&&":
-        return as_int(z3.And(truth(a), truth(b)))
+        return as_int(and_list([truth(a), truth(b)]))
     if op == "||":
-        return as_int(z3.Or(truth(a), truth(b)))
+        return as_int(or_list([truth(a), truth(b)]))
     cmp = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b,
            "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}
     if op in cmp:
@@ -367,7 +374,7 @@ class Encoding:
     def read(self, tid, loc, node, guard, orders, sig):
         self._check_loc(loc, node)
         e = Event(len(self.events), tid, "R", loc, node, guard, None, orders or {}, sig)
-        e.val = z3.BitVec(f"val_r{e.id}", BITS)
+        e.val = value_var(f"val_r{e.id}")
         self.events.append(e)
         return e
 
@@ -390,11 +397,11 @@ class Encoding:
         # exec_e<i>: event i exists.
         self.x = []
         for e in ev:
-            if z3.is_true(e.guard) or z3.is_false(e.guard):
+            if isinstance(e.guard, bool):
                 self.x.append(e.guard)
             else:
                 v = z3.Bool(f"exec_{e.name}")
-                C.append(v == e.guard)
+                C.append(iff(v, e.guard))
                 self.x.append(v)
         x = self.x
         writes = {l: [e for e in ev if e.kind == "W" and e.loc == l] for l in self.locs}
@@ -411,15 +418,15 @@ class Encoding:
                 # cycle, which both models forbid), nor one on another branch.
                 if w.tid == r.tid and (w.id > r.id or self.exclusive(w, r)):
                     continue
-                if z3.is_false(x[w.id]):
+                if x[w.id] is False:
                     continue
                 v = z3.Bool(f"rf_{w.name}_{r.name}")
-                C.append(z3.Implies(v, z3.And(x[w.id], x[r.id], r.val == w.val)))
+                C.append(implies(v, and_list([x[w.id], x[r.id], r.val == w.val])))
                 self.rf[(w.id, r.id)] = v
                 cands.append((w.id, v))
             self.rf_of[r.id] = cands
             vs = [v for _, v in cands]
-            C.append(z3.Implies(x[r.id], or_list(vs)))
+            C.append(implies(x[r.id], or_list(vs)))
             if len(vs) > 1:
                 C.append(z3.AtMost(*vs, 1))
 
@@ -428,17 +435,16 @@ class Encoding:
         for l, ws in writes.items():
             for w in ws:
                 if w.tid < 0:
-                    self.clock[w.id] = z3.IntVal(0)
+                    self.clock[w.id] = z3.BitVecVal(0, CLOCK_BITS)
                 else:
-                    c = z3.Int(f"mo_{w.name}")
+                    c = clock_var(f"mo_{w.name}")
                     self.clock[w.id] = c
-                    C.append(z3.Implies(x[w.id], c > 0))
-            live = [w for w in ws if w.tid >= 0 and not z3.is_false(x[w.id])]
+                    C.append(implies(x[w.id], c != 0))
+            live = [w for w in ws if w.tid >= 0 and x[w.id] is not False]
             for i, a in enumerate(live):
                 for b in live[i + 1:]:
                     if not self.exclusive(a, b):
-                        C.append(z3.Implies(z3.And(x[a.id], x[b.id]),
-                                            self.clock[a.id] != self.clock[b.id]))
+                        C.append(implies(and2(x[a.id], x[b.id]), self.clock[a.id] != self.clock[b.id]))
         self.writes = writes
 
         # The base relations and sets, as models/*.py expect them (events.base_relations).
@@ -449,7 +455,7 @@ class Encoding:
         def rel(pairs):
             rows = [{} for _ in range(n)]
             for a, b, t in pairs:
-                if not z3.is_false(t):
+                if t is not False:
                     rows[a][b] = t
             return ZRel(ctx, rows)
 
@@ -468,8 +474,8 @@ class Encoding:
                     if a.tid < 0:
                         mo_pairs.append((a.id, b.id, x[b.id]))
                     else:
-                        mo_pairs.append((a.id, b.id, z3.And(x[a.id], x[b.id],
-                                                            self.clock[a.id] < self.clock[b.id])))
+                        mo_pairs.append((a.id, b.id, and_list([x[a.id], x[b.id],
+                                                                  clock_lt(self.clock[a.id], self.clock[b.id])])))
         mo = rel(mo_pairs)
         rmw = rel((e.id, e.rmw, x[e.rmw]) for e in ev if e.kind == "R" and e.rmw is not None)
         loc = rel((a.id, b.id, both(a, b)) for a in ev for b in ev
@@ -499,7 +505,7 @@ class Encoding:
                 t = TRUE if t else FALSE
             self.axioms.append((name, t))
         C.extend(ctx.constraints)
-        self.consistent = z3.And([t for _, t in self.axioms]) if self.axioms else TRUE
+        self.consistent = and_list([t for _, t in self.axioms])
 
         # Race pairs, grouped by the pair of source accesses (explicit engine's key).
         self.race_terms = {}
@@ -513,7 +519,7 @@ class Encoding:
         self.race_terms = {k: or_list(ts) for k, ts in self.race_terms.items()}
 
         # Thread status: complete (every thread at its end), blocked, bounded.
-        self.complete = z3.And([w.end.g for w in self.walkers]) if self.walkers else TRUE
+        self.complete = and_list([w.end.g for w in self.walkers])
         self.blocked = or_list([g for w in self.walkers for k, g, _ in w.stops if k == "blocked"])
         self.bounded = or_list([g for w in self.walkers for k, g, _ in w.stops if k == "bounded"])
         self._final = None
@@ -533,15 +539,15 @@ class Encoding:
         x = self.x
         fin = {}
         for l, ws in self.writes.items():
-            v = z3.BitVec(f"final_{l}", BITS)
+            v = value_var(f"final_{l}")
             fin[l] = v
             for w in ws:
-                if z3.is_false(x[w.id]):
+                if x[w.id] is False:
                     continue
                 # w is mo-maximal among the existing writes of l.
-                last = [z3.Or(z3.Not(x[o.id]), self.clock[o.id] < self.clock[w.id])
-                        for o in ws if o is not w and not self.exclusive(o, w) and not z3.is_false(x[o.id])]
-                self.constraints.append(z3.Implies(z3.And([x[w.id]] + last), v == w.val))
+                last = [or_list([not1(x[o.id]), clock_lt(self.clock[o.id], self.clock[w.id])])
+                        for o in ws if o is not w and not self.exclusive(o, w) and x[o.id] is not False]
+                self.constraints.append(implies(and_list([x[w.id]] + last), v == w.val))
         judge = Judge(self.program)
         regs = [w.end.regs for w in self.walkers]
         outcome = [regs[judge.thread_index[t]].get(r, bv(0)) for t, r in judge.reg_keys]
@@ -583,8 +589,8 @@ class Session:
         self.deadline = time.monotonic() + timeout if timeout else None
         self.solver = z3.Solver()
         self.solver.set("random_seed", 0)
-        self.solver.add(enc.constraints)
-        self.solver.add(enc.consistent)
+        self.solver.add([z(c) for c in enc.constraints if c is not True])
+        self.solver.add(z(enc.consistent))
         self.queries = 0
 
     def check(self, *assumptions):
@@ -594,7 +600,7 @@ class Session:
                 raise Inconclusive("timeout")
             self.solver.set("timeout", max(1, int(left * 1000)))
         self.queries += 1
-        r = self.solver.check(*assumptions)
+        r = self.solver.check(*[z(a) for a in assumptions])
         if r == z3.unknown:
             raise Inconclusive(f"solver returned unknown ({self.solver.reason_unknown()})")
         return r == z3.sat
@@ -608,6 +614,8 @@ def _value(m, t):
 
 
 def _true(m, t):
+    if isinstance(t, bool):
+        return t
     return z3.is_true(m.eval(t, model_completion=True))
 
 
@@ -615,7 +623,7 @@ def _check_errors(enc, sess, good):
     errs = enc.errors
     if errs:
         sess.solver.push()
-        sess.solver.add(z3.Or([g for g, _, _ in errs]))
+        sess.solver.add(z(or_list([g for g, _, _ in errs])))
         found = sess.check()
         if found:
             m = sess.model()
@@ -629,13 +637,13 @@ def _enumerate_values(sess, base, terms, limit=None):
     """Distinct values of `terms` (a list of BV terms) over models of `base`, by blocking clauses."""
     s = sess.solver
     s.push()
-    s.add(base)
+    s.add(z(base))
     found = []
     while sess.check():
         m = sess.model()
         vals = tuple(_value(m, t) for t in terms)
         found.append((vals, m))
-        s.add(z3.Or([t != bv(v) for t, v in zip(terms, vals)]) if terms else FALSE)
+        s.add(z3.Or([t != bv(v) for t, v in zip(terms, vals)]) if terms else z3.BoolVal(False))
         if limit is not None and len(found) >= limit:
             break
     s.pop()
@@ -648,9 +656,9 @@ def _execution_key(enc, m):
     x = enc.x
     for e in enc.events:
         t = x[e.id]
-        if z3.is_true(t) or z3.is_false(t):
+        if isinstance(t, bool):
             continue
-        lits.append(t if _true(m, t) else z3.Not(t))
+        lits.append(t if _true(m, t) else not1(t))
     for r, cands in enc.rf_of.items():
         for w, v in cands:
             if _true(m, v):
@@ -660,7 +668,7 @@ def _execution_key(enc, m):
         live.sort(key=lambda w: _value_int(m, enc.clock[w.id]))
         for a, b in zip(live, live[1:]):
             if a.tid >= 0:
-                lits.append(enc.clock[a.id] < enc.clock[b.id])
+                lits.append(clock_lt(enc.clock[a.id], enc.clock[b.id]))
     return lits
 
 
@@ -677,7 +685,7 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
     fin = enc.final()
     sess = Session(enc, timeout)
     s = sess.solver
-    good = z3.And(enc.complete, fin.filter)
+    good = and2(enc.complete, fin.filter)
     try:
         _check_errors(enc, sess, good)
         # Outcomes: blocking clauses over the final state.
@@ -686,9 +694,9 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
         # Races: one witness per pair of source accesses.
         remaining = dict(enc.race_terms)
         s.push()
-        s.add(good)
+        s.add(z(good))
         while remaining:
-            if not sess.check(z3.Or(list(remaining.values()))):
+            if not sess.check(or_list(list(remaining.values()))):
                 break
             m = sess.model()
             for key in [k for k, t in remaining.items() if _true(m, t)]:
@@ -701,7 +709,7 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
             for g, node in w.failures:
                 sites.setdefault((w.tid, node), []).append(g)
         s.push()
-        s.add(good)
+        s.add(z(good))
         for key, gs in sites.items():
             if sess.check(or_list(gs)):
                 m = sess.model()
@@ -711,14 +719,14 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
         pos_reach = neg_reach = False
         if fin.cond is not None:
             pos_reach = sess.check(good, fin.cond)
-            neg_reach = sess.check(good, z3.Not(fin.cond))
+            neg_reach = sess.check(good, not1(fin.cond))
         # Exact counts: every execution once, projected on (exec, rf, mo).
         counted = _count(enc, sess, fin, summary, max_count)
         if not counted:
             summary.counted = False
             summary.positive, summary.negative = int(pos_reach), int(neg_reach)
             summary.bounded = max(summary.bounded, int(sess.check(enc.bounded)))
-            summary.blocked = max(summary.blocked, int(sess.check(z3.And(enc.blocked, z3.Not(enc.bounded)))))
+            summary.blocked = max(summary.blocked, int(sess.check(and2(enc.blocked, not1(enc.bounded)))))
         elif fin.cond is not None:
             assert (summary.positive > 0) == pos_reach and (summary.negative > 0) == neg_reach, \
                 "SMT engine: counting and reachability disagree"
@@ -757,7 +765,7 @@ def _count(enc, sess, fin, summary, max_count):
                     else:
                         summary.negative += 1
             lits = _execution_key(enc, m)
-            s.add(z3.Not(z3.And(lits)) if lits else FALSE)
+            s.add(z(not1(and_list(lits))))
     finally:
         s.pop()
     summary.explored = total
@@ -837,9 +845,9 @@ def smt_has_race(program, model="rc11", unroll=2, timeout=None):
         return False
     fin = enc.final() if program.filter is not None else None
     sess = Session(enc, timeout)
-    good = enc.complete if fin is None else z3.And(enc.complete, fin.filter)
+    good = enc.complete if fin is None else and2(enc.complete, fin.filter)
     try:
-        return sess.check(good, z3.Or(list(enc.race_terms.values())))
+        return sess.check(good, or_list(list(enc.race_terms.values())))
     except Inconclusive:
         return None
 

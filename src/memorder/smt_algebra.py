@@ -34,40 +34,95 @@ import z3
 
 from .relations import Rel as _CRel
 
-TRUE = z3.BoolVal(True)
-FALSE = z3.BoolVal(False)
+# Statically decided terms are the Python constants True / False: folding them
+# here, by identity, keeps them out of Z3 (and keeps z3py's slow coercions off
+# the hot path: And/Or/Not are built with the C API directly).
+TRUE = True
+FALSE = False
+
+
+# Clocks (mo, acyclicity) are unsigned bit-vectors: the whole problem stays in
+# QF_BV, which Z3 bit-blasts to SAT (measured faster here than Int clocks).
+CLOCK_BITS = 16
+
+
+def clock_var(name):
+    return z3.BitVec(name, CLOCK_BITS)
+
+
+def clock_lt(a, b):
+    return z3.ULT(a, b)
+
+
+def z(t):
+    """A term as a Z3 expression (Python bools become BoolVal)."""
+    return z3.BoolVal(t) if isinstance(t, bool) else t
+
+
+def _app(fn, args):
+    ctx = args[0].ctx
+    arr = (z3.Ast * len(args))(*[a.as_ast() for a in args])
+    return z3.BoolRef(fn(ctx.ref(), len(args), arr), ctx)
 
 
 def and2(a, b):
-    if z3.is_true(a):
+    if a is True:
         return b
-    if z3.is_true(b):
+    if b is True:
         return a
-    if z3.is_false(a) or z3.is_false(b):
-        return FALSE
-    return z3.And(a, b)
+    if a is False or b is False:
+        return False
+    return _app(z3.Z3_mk_and, [a, b])
+
+
+def and_list(terms):
+    out = []
+    for t in terms:
+        if t is False:
+            return False
+        if t is not True:
+            out.append(t)
+    if not out:
+        return True
+    if len(out) == 1:
+        return out[0]
+    return _app(z3.Z3_mk_and, out)
 
 
 def or_list(terms):
     out = []
     for t in terms:
-        if z3.is_true(t):
-            return TRUE
-        if not z3.is_false(t):
+        if t is True:
+            return True
+        if t is not False:
             out.append(t)
     if not out:
-        return FALSE
+        return False
     if len(out) == 1:
         return out[0]
-    return z3.Or(out)
+    return _app(z3.Z3_mk_or, out)
 
 
 def not1(a):
-    if z3.is_true(a):
-        return FALSE
-    if z3.is_false(a):
-        return TRUE
-    return z3.Not(a)
+    if a is True:
+        return False
+    if a is False:
+        return True
+    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+
+
+def iff(a, b):
+    """a <=> b as an assertion (Python bool when decided)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        if isinstance(a, bool) and isinstance(b, bool):
+            return a == b
+        t, c = (b, a) if isinstance(a, bool) else (a, b)
+        return t if c else not1(t)
+    return z3.BoolRef(z3.Z3_mk_eq(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def implies(a, b):
+    return or_list([not1(a), b])
 
 
 class Context:
@@ -88,7 +143,7 @@ class ZSet:
 
     def __init__(self, ctx: Context, members: dict):
         self.ctx = ctx
-        self.members = {i: t for i, t in members.items() if not z3.is_false(t)}
+        self.members = {i: t for i, t in members.items() if t is not False}
 
     def __or__(self, other):
         m = dict(self.members)
@@ -155,7 +210,7 @@ class ZRel:
             for j, t in a.items():
                 if j in b:
                     u = and2(t, b[j])
-                    if not z3.is_false(u):
+                    if u is not False:
                         r[j] = u
             rows.append(r)
         return ZRel(self.ctx, rows)
@@ -166,7 +221,7 @@ class ZRel:
             r = {}
             for j, t in a.items():
                 u = and2(t, not1(b[j])) if j in b else t
-                if not z3.is_false(u):
+                if u is not False:
                     r[j] = u
             rows.append(r)
         return ZRel(self.ctx, rows)
@@ -182,7 +237,7 @@ class ZRel:
             r = {}
             for j, ts in acc.items():
                 v = or_list(ts)
-                if not z3.is_false(v):
+                if v is not False:
                     r[j] = v
             rows.append(r)
         return ZRel(self.ctx, rows)
@@ -227,7 +282,7 @@ class ZRel:
                 for k, t in preds[b]:
                     if k in va:
                         terms.append(and2(va[k], t))
-                ctx.constraints.append(tab == or_list(terms))
+                ctx.constraints.append(iff(tab, or_list(terms)))
         return ZRel(ctx, var)
 
     def domain(self):
@@ -255,11 +310,9 @@ class ZRel:
                 continue  # (i, j) lies on no cycle of the support: no constraint needed
             for e in (i, j):
                 if e not in clock:
-                    clock[e] = z3.Int(f"{name}_clk_e{e}")
-            out.append(z3.Implies(t, clock[i] < clock[j]))
-        if not out:
-            return TRUE
-        return z3.And(out)
+                    clock[e] = clock_var(f"{name}_clk_e{e}")
+            out.append(implies(t, clock_lt(clock[i], clock[j])))
+        return and_list(out)
 
 
 def _bits(mask):

@@ -93,7 +93,6 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
     summary = Summary()
     model_mod = MODELS[model]
     explorer = Explorer(program, model_mod, unroll, Limits(timeout, max_executions))
-    has_plain = bool(racy_locations(explorer.codes))
 
     def consume(leaf):
         summary.explored += 1
@@ -121,34 +120,16 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
         for tid, node in leaf.failures:
             if (tid, node) not in summary.failures:
                 summary.failures[(tid, node)] = (outcome, ex.snapshot() if witnesses else None)
-        if not has_plain:  # no location a race could be on
-            return
-        dr = model_mod.races(model_mod.derive(ex.base()))
-        if dr is not None and not dr.is_empty():
-            events = ex.events
-            for a, b in dr.pairs():
-                ea, eb = events[a], events[b]
-                first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
-                key = (ea.loc, first, second)
-                if key not in summary.races:
-                    summary.races[key] = ex.snapshot() if witnesses else None
+        for a, b in leaf.races:
+            ea, eb = ex.events[a], ex.events[b]
+            first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
+            key = (ea.loc, first, second)
+            if key not in summary.races:
+                summary.races[key] = ex.snapshot() if witnesses else None
 
     explorer.run(consume)
     summary.incomplete = explorer.cut
     return summary
-
-
-def racy_locations(codes) -> set:
-    """Locations a thread accesses non-atomically and another thread accesses at all:
-    the only places a data race can be (statically, over every path)."""
-    users, plain_users = {}, {}
-    for tid, code in enumerate(codes):
-        for ins in code.code:
-            if ins.op in C.MEMORY_OPS and ins.loc is not None:
-                users.setdefault(ins.loc, set()).add(tid)
-                if ins.order is None:
-                    plain_users.setdefault(ins.loc, set()).add(tid)
-    return {loc for loc, ts in plain_users.items() if len(users[loc] | ts) > 1}
 
 
 def _shown_order(key):

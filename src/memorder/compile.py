@@ -273,3 +273,16 @@ class ThreadCode:
             self._emit(Instr(ASSERT, fn=self._expr(s.cond), node=s))
         else:  # pragma: no cover
             raise MemorderError(f"unsupported statement {type(s).__name__}").at(s.span)
+
+
+def racy_locations(codes) -> set:
+    """Locations a thread accesses non-atomically and another thread accesses at all:
+    the only places a data race can be (statically, over every path)."""
+    users, plain_users = {}, {}
+    for tid, code in enumerate(codes):
+        for ins in code.code:
+            if ins.op in MEMORY_OPS and ins.loc is not None:
+                users.setdefault(ins.loc, set()).add(tid)
+                if ins.order is None:
+                    plain_users.setdefault(ins.loc, set()).add(tid)
+    return {loc for loc, ts in plain_users.items() if len(users[loc] | ts) > 1}

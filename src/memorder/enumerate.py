@@ -43,6 +43,7 @@ class Leaf:
     execution: Execution
     registers: list              # per thread: dict of its registers
     failures: list               # assertion failures: (tid, Assert node)
+    races: list = field(default_factory=list)  # racing event id pairs (model's races)
     reason: object = None        # the node that blocked / bounded it
 
 
@@ -72,6 +73,11 @@ class Explorer:
         self.readers = {e.id: [] for e in self.events}   # write -> reads reading it
         self.local_checks = getattr(model, "VIOLATIONS_ARE_CYCLES", False)
         self.failures: list = []
+        # Races are found when their second access is added: hb among the events
+        # already there never changes (new events are hb-maximal), so each pair
+        # is judged once for every execution that extends this one.
+        self.race_locations = C.racy_locations(self.codes) if hasattr(model, "races") else set()
+        self.races: list = []
         self.cut: str | None = None
         self.leaves = 0
 
@@ -148,7 +154,8 @@ class Explorer:
             self.leaves -= 1
             raise Cut(f"max-executions {lim.max_executions}")
         self.consume(Leaf(status, Execution(self.events, self.mo, self.nthreads),
-                          [regs for _, regs, _ in threads], list(self.failures), reason))
+                          [regs for _, regs, _ in threads], list(self.failures),
+                          list(self.races), reason))
 
     def _consistent(self, new: int) -> bool:
         """Is the execution, just extended by its `new` last events, consistent?
@@ -289,7 +296,9 @@ class Explorer:
         advance it and recurse if the execution is still consistent."""
         if not self._consistent(new):
             return
-        failures = len(self.failures)
+        failures, races = len(self.failures), len(self.races)
+        if self.events[-1].loc in self.race_locations:
+            self._find_races(new)
         pc, stop = self._advance(tid, pc + 1, regs)
         new_threads = list(threads)
         new_threads[tid] = (pc, regs, stop)
@@ -300,6 +309,16 @@ class Explorer:
             new_promised[tid] = -1
             self._dfs(new_threads, new_promised)
         del self.failures[failures:]
+        del self.races[races:]
+
+    def _find_races(self, new):
+        dr = self.model.races(self.model.derive(Execution(self.events, self.mo, self.nthreads).base()))
+        if dr is None:
+            return
+        first_new = len(self.events) - new
+        for a, b in dr.pairs():
+            if a < b and b >= first_new:  # each unordered pair once, when it appears
+                self.races.append((a, b))
 
     def _floor(self, tid, loc) -> int:
         """The lowest mo index thread tid may still read or write at loc.

@@ -3,29 +3,29 @@
 herd's `sb` is our `po`, `co` our `mo`; `myrmw = [RMW] | rmw` is just `rmw`
 here since every RMW is a read and a write joined by `rmw`.
 """
-from types import SimpleNamespace
+from . import Lets
 
 
 def derive(x):
     po, rf, mo, rmw, loc = x.po, x.rf, x.mo, x.rmw, x.loc
     W, R, F, SC = x.W, x.R, x.F, x.SC
+    d = Lets(x)  # each `let` is computed on first use: a race query never builds psc
 
-    rb = (rf.inv() @ mo) - x.id
-    eco = (rf | mo | rb).plus()
-    rs = W.id() @ (po & loc).opt() @ (W & x.A).id() @ (rf @ rmw).star()
-    sw = ((x.REL | x.ACQ_REL | SC).id() @ (F.id() @ po).opt() @ rs @ rf
+    d.let("rb", lambda: (rf.inv() @ mo) - x.id)
+    d.let("eco", lambda: (rf | mo | d.rb).plus())
+    d.let("rs", lambda: W.id() @ (po & loc).opt() @ (W & x.A).id() @ (rf @ rmw).star())
+    d.let("sw", lambda: (x.REL | x.ACQ_REL | SC).id() @ (F.id() @ po).opt() @ d.rs @ rf
           @ (R & x.A).id() @ (po @ F.id()).opt() @ (x.ACQ | x.ACQ_REL | SC).id())
-    hb = (po | sw).plus()
+    d.let("hb", lambda: (po | d.sw).plus())
 
-    d = SimpleNamespace(rb=rb, eco=eco, rs=rs, sw=sw, hb=hb, psc=None)
-    if SC:  # without SC events psc is empty; skip the most expensive lines
-        sbl = po - loc
-        hbl = hb & loc
-        scb = po | sbl @ hb @ sbl | hbl | mo | rb
-        pscb = (SC.id() | (F & SC).id() @ hb.opt()) @ scb @ (SC.id() | hb.opt() @ (F & SC).id())
-        pscf = (F & SC).id() @ (hb | hb @ eco @ hb) @ (F & SC).id()
-        d.psc = pscb | pscf
-    d.x = x
+    d.let("sbl", lambda: po - loc)
+    d.let("hbl", lambda: d.hb & loc)
+    d.let("scb", lambda: po | d.sbl @ d.hb @ d.sbl | d.hbl | mo | d.rb)
+    d.let("pscb", lambda: (SC.id() | (F & SC).id() @ d.hb.opt()) @ d.scb
+          @ (SC.id() | d.hb.opt() @ (F & SC).id()))
+    d.let("pscf", lambda: (F & SC).id() @ (d.hb | d.hb @ d.eco @ d.hb) @ (F & SC).id())
+    # without SC events psc is empty: None skips the most expensive lines
+    d.let("psc", lambda: d.pscb | d.pscf if SC else None)
     return d
 
 

@@ -2,12 +2,13 @@
 
 Like sc.cat it defines no data races (herd7 flags none under SC).
 """
-from types import SimpleNamespace
+from . import Lets
 
 
 def derive(x):
-    rb = (x.rf.inv() @ x.mo) - x.id
-    d = SimpleNamespace(rb=rb, hb=None, x=x)
+    d = Lets(x)
+    d.let("rb", lambda: (x.rf.inv() @ x.mo) - x.id)
+    d.let("hb", lambda: None)
     return d
 
 

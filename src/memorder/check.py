@@ -124,8 +124,8 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
             ea, eb = ex.events[a], ex.events[b]
             first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
             key = (ea.loc, first, second)
-            if key not in summary.races:
-                summary.races[key] = ex.snapshot() if witnesses else None
+            if key not in summary.races:  # one witness per racing pair: few, and explained
+                summary.races[key] = ex.snapshot()
 
     explorer.run(consume)
     summary.incomplete = explorer.cut
@@ -155,7 +155,11 @@ def check_program(program, model="rc11", engine="enumerate", unroll=2, timeout=N
         from .smt import check_smt  # z3 is imported only there
         summary = check_smt(program, model=model, unroll=unroll, timeout=timeout,
                             cross_check=(engine == "both"))
-    result = summarise(program, summary, model, engine, file)
+    explanations = {}
+    if summary.races and model == "rc11":
+        from .explain import explain_races
+        explanations = explain_races(program, summary)
+    result = summarise(program, summary, model, engine, file, explanations)
     result["seconds"] = round(time.monotonic() - start, 3)
     return result
 
@@ -185,7 +189,7 @@ def error_result(path, exc: MemorderError, source=None) -> dict:
             "verdict": "error", "rendered": exc.render(source)}
 
 
-def summarise(program, summary: Summary, model, engine, file=None) -> dict:
+def summarise(program, summary: Summary, model, engine, file=None, explanations=None) -> dict:
     judge = Judge(program)
     outcomes = [judge.as_dict(o) for o in sorted(summary.outcomes)]
     cond = None
@@ -201,9 +205,13 @@ def summarise(program, summary: Summary, model, engine, file=None) -> dict:
         cond = {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
                 "positive": positive, "negative": negative}
     races = []
-    for (loc, (t1, n1), (t2, n2)) in sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2]))):
-        races.append({"location": loc, "first": access_info(program, t1, n1),
-                      "second": access_info(program, t2, n2)})
+    for key in sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2]))):
+        loc, (t1, n1), (t2, n2) = key
+        race = {"location": loc, "first": access_info(program, t1, n1),
+                "second": access_info(program, t2, n2)}
+        if explanations and key in explanations:
+            race["explanation"] = explanations[key]
+        races.append(race)
     failures = []
     for (tid, node), (outcome, _) in sorted(summary.failures.items(), key=lambda kv: _site_key(kv[0])):
         info = access_info(program, tid, node)

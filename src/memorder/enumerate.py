@@ -55,8 +55,12 @@ class Limits:
 
 
 class Explorer:
-    def __init__(self, program, model, unroll: int = 2, limits: Limits | None = None):
+    def __init__(self, program, model, unroll: int = 2, limits: Limits | None = None,
+                 check: bool = True):
+        """`check=False` builds every candidate execution, consistent or not (for
+        explanations of forbidden outcomes): no model check and no shortcuts."""
         self.program = program
+        self.check = check
         self.model = model
         self.unroll = unroll
         self.limits = limits or Limits()
@@ -76,7 +80,7 @@ class Explorer:
         # Races are found when their second access is added: hb among the events
         # already there never changes (new events are hb-maximal), so each pair
         # is judged once for every execution that extends this one.
-        self.race_locations = C.racy_locations(self.codes) if hasattr(model, "races") else set()
+        self.race_locations = C.racy_locations(self.codes) if check else set()
         self.races: list = []
         self.cut: str | None = None
         self.leaves = 0
@@ -166,6 +170,8 @@ class Explorer:
         the rest was consistent before. The model still decides, on that part.
         """
         events, mo = self.events, self.mo
+        if not self.check:
+            return True
         if not self.local_checks:
             return self._satisfies(Execution(events, mo, self.nthreads))
         n = len(events)
@@ -329,6 +335,8 @@ class Explorer:
         """
         order = self.mo[loc]
         floor = 0
+        if not self.check:
+            return floor
         for e in self.events:
             if e.tid == tid and e.loc == loc:
                 floor = max(floor, order.index(e.id if e.kind == W else e.rf))
@@ -341,6 +349,8 @@ class Explorer:
 
     def _read_by_rmw(self, loc) -> set:
         """Writes at loc an RMW already reads: no second RMW may read them (atomicity)."""
+        if not self.check:
+            return set()
         return {e.rf for e in self.events if e.kind == R and e.rmw is not None and e.loc == loc}
 
     def _step(self, tid, ins, threads, promised):
@@ -360,7 +370,7 @@ class Explorer:
             self._add(e)
             order = mo[ins.loc]
             for pos in range(len(order), floor, -1):  # every place after the initial write
-                if pos < len(order) and events[order[pos]].rmw is not None:
+                if self.check and pos < len(order) and events[order[pos]].rmw is not None:
                     continue  # an RMW's write stays right after the write it read (atomicity)
                 order.insert(pos, e.id)
                 self._continue(tid, threads, promised, pc, dict(regs))

@@ -323,34 +323,6 @@ def matches(state: dict, spec: dict) -> bool:
     return all(state.get(k) == v for k, v in spec.items())
 
 
-class _AnyModel:
-    """A 'model' accepting every candidate: Explorer then enumerates candidates."""
-    AXIOMS = ()
-
-    @staticmethod
-    def derive(x):
-        return None
-
-
-class CandidateExplorer(Explorer):
-    """Explorer without the model and without its coherence shortcuts.
-
-    The base explorer skips reads and writes that break per-thread coherence
-    or RMW atomicity before asking the model; `why` wants those candidates so
-    that it can name the axiom they break. Candidates are still built in
-    po ∪ rf order, so those needing a po ∪ rf cycle (no-thin-air) never appear.
-    """
-
-    def __init__(self, program, unroll=2, limits=None):
-        super().__init__(program, _AnyModel, unroll, limits)
-
-    def _floor(self, tid, loc):
-        return 0
-
-    def _sources(self, loc, tid, promised, rmw=False):
-        return super()._sources(loc, tid, promised, False)
-
-
 AXIOM_TEXT = {
     "coherence1": "irreflexive hb ; eco?",
     "coherencermw": "irreflexive rmw ; eco",
@@ -365,7 +337,9 @@ def candidates(program, spec, unroll=2, timeout=None, max_candidates=None):
     (snapshot, failing axiom names); and whether the search was cut short."""
     judge = Judge(program)
     found = []
-    explorer = CandidateExplorer(program, unroll, Limits(timeout, max_candidates))
+    # every candidate, consistent or not; still built in po ∪ rf order, so
+    # candidates needing a po ∪ rf cycle (no-thin-air) never appear
+    explorer = Explorer(program, rc11, unroll, Limits(timeout, max_candidates), check=False)
 
     def consume(leaf):
         if leaf.status != "complete":

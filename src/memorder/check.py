@@ -9,6 +9,7 @@ from . import compile as C
 from . import syntax as S
 from .enumerate import Explorer, Limits
 from .errors import MemorderError
+from .herd_output import herd_condition
 from .models import MODELS
 
 ENGINES = ("enumerate", "smt", "both")
@@ -203,7 +204,8 @@ def summarise(program, summary: Summary, model, engine, file=None, explanations=
         if c.kind == "~exists":
             positive, negative = negative, positive
         cond = {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
-                "positive": positive, "negative": negative}
+                "positive": positive, "negative": negative,
+                "herd_text": herd_condition(c.kind, c.expr)}
     races = []
     for key in sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2]))):
         loc, (t1, n1), (t2, n2) = key
@@ -236,10 +238,9 @@ def summarise(program, summary: Summary, model, engine, file=None, explanations=
         "incomplete": summary.incomplete,
         "outcomes": outcomes, "condition": cond, "races": races,
         "assertion_failures": failures, "expectations": expectations, "verdict": verdict,
-        # the keys herd7 would list: a `locations` clause's, else the condition's
-        "shown": list(program.observed) if program.observed else sorted(
-            set(condition_keys(program.condition.expr)) if program.condition else (),
-            key=_shown_order),
+        # the keys herd7 lists: a `locations` clause's and the condition's, sorted
+        "shown": sorted(set(program.observed or ()) | set(
+            condition_keys(program.condition.expr) if program.condition else ()), key=_shown_order),
         "warnings": [{"line": s.line, "column": s.column, "message": m} for s, m in program.warnings],
         "seconds": 0.0,
     }

@@ -201,7 +201,9 @@ def summarise(program, summary: Summary, model, engine, file=None, explanations=
                  "forall": summary.negative == 0}[c.kind]
         # As herd7's Witnesses: `~exists p` counts the executions satisfying ~p as positive.
         positive, negative = summary.positive, summary.negative
-        if c.kind == "~exists":
+        if not summary.counted:  # the engine decided reachability without counting
+            positive = negative = None
+        elif c.kind == "~exists":
             positive, negative = negative, positive
         cond = {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
                 "positive": positive, "negative": negative,
@@ -281,7 +283,8 @@ def _verdict(program, expectations, races, failures, partial, summary):
     elif races or failures:
         return "fail"
     if summary.incomplete is not None and (any(e.get("up_to_bound") for e in checked) or not program.expects):
-        return "incomplete"
+        # a solver `unknown` is "inconclusive"; a limit that stopped exploration, "incomplete"
+        return "inconclusive" if summary.incomplete.startswith("inconclusive") else "incomplete"
     if any(e.get("up_to_bound") for e in checked) or (not program.expects and summary.bounded):
         return "bounded"
     return "pass"

@@ -3,7 +3,7 @@
 `main(argv, out, err) -> int` is driven in-process by the tests. Exit codes:
 0 every expectation met, 1 an expectation failed (or a race / assertion
 failure with no expectations, or a result that is only bounded/incomplete),
-2 bad input or usage.
+2 bad input or usage, 3 an internal error (e.g. the two engines disagree).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import MemorderError
+from .errors import InternalError, MemorderError
 from .orders import parse_order
 
 
@@ -155,6 +155,11 @@ def main(argv=None, out=None, err=None) -> int:
         if debug:
             traceback.print_exc(file=err)
         return 2
+    except InternalError as exc:
+        err.write(f"memorder: internal error: {exc}\n")
+        if debug:
+            traceback.print_exc(file=err)
+        return 3
     except KeyboardInterrupt:
         err.write("memorder: interrupted\n")
         return 130

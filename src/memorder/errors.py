@@ -46,3 +46,8 @@ class MemorderError(Exception):
 
 def unsupported(message: str, span=None) -> MemorderError:
     return MemorderError(message, kind="unsupported").at(span)
+
+
+class InternalError(Exception):
+    """memorder contradicted itself (e.g. its two engines disagree): a bug, not bad input.
+    The CLI reports it with exit code 3, never as a result."""

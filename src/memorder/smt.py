@@ -32,7 +32,7 @@ import z3
 
 from . import syntax as S
 from .check import Judge, Summary, _site_key
-from .errors import MemorderError
+from .errors import MemorderError, InternalError
 from .models import MODELS
 from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
 from .smt_algebra import (CLOCK_BITS, FALSE, TRUE, clock_lt, clock_var, Context, ZRel, ZSet, and2, and_list, iff, implies,
@@ -44,7 +44,7 @@ ORDERS = (RELAXED, ACQUIRE, RELEASE, ACQ_REL, SEQ_CST)
 MAX_COUNT = 200_000
 
 
-class EngineDisagreement(MemorderError):
+class EngineDisagreement(InternalError):
     """`--engine both`: the explicit and the SMT engine gave different answers (an internal error)."""
 
 

@@ -120,23 +120,11 @@ def build_parser():
     p.add_argument("--output", choices=["text", "json", "herd"], default="text")
     p.set_defaults(func=cmd_check)
 
-    for register in _command_modules():
-        register(sub)
+    # The other commands live next to what they do; each module adds its own parser.
+    from . import explain, regress, render, sweep
+    for module in (sweep, regress, render, explain):
+        module.register_cli(sub)
     return parser
-
-
-def _command_modules():
-    """Other subcommands live next to what they do; each module adds its own parser."""
-    registers = []
-    for name in ("sweep", "regress", "render", "explain"):
-        try:
-            module = __import__(f"memorder.{name}", fromlist=["register_cli"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"memorder.{name}":
-                raise
-            continue
-        registers.append(module.register_cli)
-    return registers
 
 
 def main(argv=None, out=None, err=None) -> int:

@@ -55,6 +55,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .errors import MemorderError, unsupported
 from .orders import MemoryOrder, parse_order
+from .parse import end_position, grammar_text  # the one place that knows where grammars live
 from .syntax import (
     NOSPAN, Binary, Break, Cas, Condition, Const, Eval, Fence, FinalLoc, FinalReg, If, Let,
     Load, LocationDecl, PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, Thread, Unary,
@@ -69,7 +70,6 @@ _PARSER: lark.Lark | None = None
 def _parser() -> lark.Lark:
     global _PARSER
     if _PARSER is None:  # building LALR tables takes a moment: once per process
-        from .parse import grammar_text  # the one place that knows where grammars live
         _PARSER = lark.Lark(grammar_text(GRAMMAR), parser="lalr", lexer="contextual",
                             propagate_positions=True, maybe_placeholders=False)
     return _PARSER
@@ -231,20 +231,12 @@ def _describe_expected(names) -> str:
     return ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
-def _end_position(text: str) -> tuple[int, int]:
-    stripped = text.rstrip()
-    if not stripped:
-        return 1, 1
-    lines = stripped.splitlines()
-    return len(lines), len(lines[-1]) + 1
-
-
 def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> MemorderError:
     if isinstance(exc, UnexpectedToken):
         token = exc.token
         expected = _describe_expected(exc.accepts or exc.expected)
         if token.type == "$END":
-            line, column = _end_position(text)
+            line, column = end_position(text)
             return MemorderError(f"unexpected end of input; expected {expected}",
                                  line, column, column + 1, file=file)
         what = {"IDENT": f"name '{token}'", "INT": f"integer {token}"}.get(token.type,
@@ -258,7 +250,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> MemorderError:
         if exc.allowed:
             message += f"; expected {_describe_expected(exc.allowed)}"
         return MemorderError(message, exc.line, exc.column, exc.column + 1, file=file)
-    line, column = _end_position(text)
+    line, column = end_position(text)
     expected = getattr(exc, "expected", None)
     message = "unexpected end of input"
     if isinstance(exc, UnexpectedEOF) and expected:

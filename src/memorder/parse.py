@@ -185,7 +185,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> MemorderError:
             return MemorderError("'else' without an `if { ... }` before it", line, column,
                                  column + 4, file=file)
         if token.type == "$END":
-            line, column = _end_position(text)
+            line, column = end_position(text)
             return MemorderError(message, line, column, column + 1, file=file)
         end = token.end_column if token.end_line == token.line else None
         return MemorderError(message, token.line, token.column, end, file=file)
@@ -199,11 +199,11 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> MemorderError:
             message = f"unexpected character {char!r}"
         return MemorderError(message, exc.line, exc.column, exc.column + 1, file=file)
     # UnexpectedEOF and anything lark adds later: still located, still an error.
-    line, column = _end_position(text)
+    line, column = end_position(text)
     return MemorderError("unexpected end of input", line, column, file=file)
 
 
-def _end_position(text: str) -> tuple[int, int]:
+def end_position(text: str) -> tuple[int, int]:
     """Line and column just after the last non-blank character (where input ran out)."""
     stripped = text.rstrip()
     if not stripped:

@@ -4,7 +4,10 @@
 Prints, per (family, N): consistent executions, explored, explored/consistent,
 seconds, executions per second, peak memory (MB), whether the count matches
 GenMC's, and GenMC's / herd7's times. Each run is a fresh process, so peak RSS
-is that program's alone.
+is that program's alone. It measures the engine (check.explore): exploration
+keeps no executions, only the distinct final states it found; `--full` measures
+`check_program` instead, which also builds the JSON result (one dict per
+distinct final state, the bulk of the memory when there are 100,000s).
 
 usage: python bench/run.py [--families casrot,readers,...] [--max-seconds S] [--max-n N]
 """
@@ -24,9 +27,15 @@ SHARED = HERE.parent.parent / "shared" / "bench"
 CHILD = r"""
 import json, resource, sys, time
 from memorder.parse import load_program
-from memorder.check import check_program
+from memorder.check import check_program, explore
+program = load_program(sys.argv[1])
 t0 = time.perf_counter()
-r = check_program(load_program(sys.argv[1]), timeout=float(sys.argv[2]))
+if sys.argv[3] == "full":
+    r = check_program(program, timeout=float(sys.argv[2]))
+else:
+    s = explore(program, timeout=float(sys.argv[2]))
+    r = {"executions": s.executions, "explored": s.explored, "incomplete": s.incomplete,
+         "races": list(s.races)}
 dt = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"executions": r["executions"], "explored": r["explored"], "seconds": dt,
@@ -39,6 +48,7 @@ def main() -> int:
     ap.add_argument("--families", default="")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="stop a family after a run this long")
     ap.add_argument("--max-n", type=int, default=99)
+    ap.add_argument("--full", action="store_true", help="measure check_program (with the JSON result)")
     a = ap.parse_args()
     if not SHARED.exists():
         print(f"bench: {SHARED} not found", file=sys.stderr)
@@ -53,7 +63,8 @@ def main() -> int:
                 continue
             path = SHARED / "litmus" / fam / f"{fam}-{row['N']}.litmus"
             budget = a.max_seconds * 3
-            p = subprocess.run([sys.executable, "-c", CHILD, str(path), str(budget)],
+            p = subprocess.run([sys.executable, "-c", CHILD, str(path), str(budget),
+                                "full" if a.full else "engine"],
                                capture_output=True, text=True)
             if p.returncode != 0:
                 print(f"{fam}-{row['N']}: failed: {p.stderr.strip()[-300:]}")

@@ -221,13 +221,16 @@ def summarise(program, summary: Summary, model, engine, file=None, explanations=
         info = access_info(program, tid, node)
         failures.append({"thread": info["thread"], "line": info["line"],
                          "assertion": info["access"], "outcome": judge.as_dict(outcome)})
-    # Universal claims found to hold hold only up to what was explored.
+    # With part of the executions unexplored (cut by the loop bound or a limit),
+    # a universal claim found to hold, or an existential one not yet witnessed,
+    # is only known up to what was explored.
     partial = summary.bounded > 0 or summary.incomplete is not None
     expectations = []
     for ex in program.expects:
         met = _expectation_met(ex, cond, races, failures)
         entry = {"text": ex.text, "met": met}
-        if met and partial and ex.kind in ("race-free", "~exists", "assertions-hold"):
+        universal = ex.kind in ("race-free", "~exists", "assertions-hold")
+        if partial and met is not None and met == universal:
             entry["up_to_bound"] = True
         expectations.append(entry)
     verdict = _verdict(program, expectations, races, failures, partial, summary)
@@ -278,13 +281,14 @@ def _expectation_met(ex, cond, races, failures):
 def _verdict(program, expectations, races, failures, partial, summary):
     checked = [e for e in expectations if e["met"] is not None]
     if program.expects:
-        if any(e["met"] is False for e in checked):
+        if any(e["met"] is False and not e.get("up_to_bound") for e in checked):
             return "fail"
     elif races or failures:
         return "fail"
-    if summary.incomplete is not None and (any(e.get("up_to_bound") for e in checked) or not program.expects):
+    undecided = any(e.get("up_to_bound") for e in checked) or (not program.expects and partial)
+    if not undecided:
+        return "pass"
+    if summary.incomplete is not None:
         # a solver `unknown` is "inconclusive"; a limit that stopped exploration, "incomplete"
         return "inconclusive" if summary.incomplete.startswith("inconclusive") else "incomplete"
-    if any(e.get("up_to_bound") for e in checked) or (not program.expects and summary.bounded):
-        return "bounded"
-    return "pass"
+    return "bounded"

@@ -49,8 +49,9 @@ def text_report(r: dict) -> str:
                      f"({reach}; positive {c['positive']}, negative {c['negative']})")
     for e in r["expectations"]:
         mark = {True: "met", False: "NOT met", None: "checked by `memorder test`"}[e["met"]]
-        if e["met"] and e.get("up_to_bound"):
-            mark = "met up to the loop bound" if r["bounded"] else "met as far as explored"
+        if e.get("up_to_bound"):
+            where = "up to the loop bound" if r["bounded"] else "as far as explored"
+            mark = f"met {where}" if e["met"] else f"not witnessed {where}"
         lines.append(f"  {e['text']}: {mark}")
     lines.append("Verdict: " + VERDICT_TEXT[r["verdict"]].format(why=r.get("incomplete")))
     return "\n".join(lines)

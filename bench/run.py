@@ -9,6 +9,9 @@ keeps no executions, only the distinct final states it found; `--full` measures
 `check_program` instead, which also builds the JSON result (one dict per
 distinct final state, the bulk of the memory when there are 100,000s).
 
+The column after GenMC's count: "=" the counts agree, "~" the run was cut by
+the time budget (3 x --max-seconds), "DIFF" they disagree.
+
 usage: python bench/run.py [--families casrot,readers,...] [--max-seconds S] [--max-n N]
 """
 from __future__ import annotations
@@ -71,7 +74,7 @@ def main() -> int:
                 break
             got = json.loads(p.stdout)
             ex, secs = got["executions"], got["seconds"]
-            match = "=" if ex == row["genmc_executions"] and not got["incomplete"] else "DIFF"
+            match = "~" if got["incomplete"] else ("=" if ex == row["genmc_executions"] else "DIFF")
             herd = f"{row['herd_s']:.1f}" if row.get("herd_s") is not None else ">90"
             print(f"{fam + '-' + str(row['N']):<18}{ex:>10}{got['explored']:>10}"
                   f"{got['explored'] / max(ex, 1):>7.2f}{secs:>9.2f}{ex / max(secs, 1e-9):>9.0f}"

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import compile as C
 from . import syntax as S
@@ -11,9 +11,6 @@ from .enumerate import Explorer, Limits
 from .errors import MemorderError
 from .herd_output import herd_condition
 from .models import MODELS
-
-ENGINES = ("enumerate", "smt", "both")
-
 
 def source_text(program, span) -> str:
     """The source text of a span (first line only), for reports."""

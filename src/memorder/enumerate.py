@@ -8,7 +8,8 @@ this read takes its value from a write added later; the promise is kept when
 the read is added. Every execution consistent under a model with acyclic
 po ∪ rf (RC11, SC) has exactly one such order, so each is built once; every
 partial execution is checked against the model as it grows (the models are
-prefix-closed), so no inconsistent execution is completed.
+prefix-closed), so no inconsistent execution is completed. Checking looks only
+at the events a new event can close a cycle through (see `_consistent`).
 """
 from __future__ import annotations
 
@@ -19,17 +20,6 @@ from . import compile as C
 from .errors import MemorderError
 from .events import F, R, W, Event, Execution
 from .relations import bits
-
-
-def _reach(start: int, adj) -> int:
-    seen = frontier = start
-    while frontier:
-        step = 0
-        for i in bits(frontier):
-            step |= adj[i]
-        frontier = step & ~seen
-        seen |= step
-    return seen
 
 
 class Cut(Exception):

@@ -260,3 +260,15 @@ def test_checking_only_the_new_cycles_agrees_with_checking_everything(prog):
     from memorder.models import sc
     for model in (rc11, sc):
         assert _all_leaves(prog, True, model) == _all_leaves(prog, False, model)
+
+
+@SETTINGS
+@given(programs(max_threads=3, max_ops=4))
+def test_races_found_as_they_appear_are_the_models_races_of_the_whole_execution(prog):
+    def check(leaf):
+        if leaf.status != "complete":
+            return
+        full = rc11.races(rc11.derive(leaf.execution.base()))
+        want = {(a, b) for a, b in full.pairs() if a < b} if full is not None else set()
+        assert set(leaf.races) == want
+    Explorer(prog, rc11, 2).run(check)

@@ -169,9 +169,14 @@ class Explorer:
         region = self._cycle_region(group)
         if region == group:
             return True  # nothing leads back to the new events: no new cycle
-        # The region plus the writes its reads read from (rb needs them), renumbered.
-        keep = region
-        for i in bits(region):
+        return self._satisfies(self._sub_execution(region)[0])
+
+    def _sub_execution(self, mask: int):
+        """The events in mask, plus the writes their reads read from, renumbered
+        in order (so po and rf still point forward); mo restricted to them."""
+        events = self.events
+        keep = mask
+        for i in bits(mask):
             if events[i].kind == R:
                 keep |= 1 << events[i].rf
         ids = list(bits(keep))
@@ -185,8 +190,8 @@ class Explorer:
             if e.rmw is not None and e.rmw in index:
                 c.rmw = index[e.rmw]
             sub.append(c)
-        sub_mo = {l: [index[w] for w in ws if w in index] for l, ws in mo.items()}
-        return self._satisfies(Execution(sub, sub_mo, self.nthreads))
+        sub_mo = {l: [index[w] for w in ws if w in index] for l, ws in self.mo.items()}
+        return Execution(sub, sub_mo, self.nthreads), ids
 
     def _satisfies(self, execution) -> bool:
         d = self.model.derive(execution.base())
@@ -308,13 +313,52 @@ class Explorer:
         del self.races[races:]
 
     def _find_races(self, new):
-        dr = self.model.races(self.model.derive(Execution(self.events, self.mo, self.nthreads).base()))
+        """Record the races between the new events and the events before them.
+
+        Only conflicting accesses of other threads can race with the new ones;
+        without any, there is nothing to ask. Otherwise the model judges them on
+        the new events' po ∪ rf predecessors (a prefix, so its hb is exact; only
+        those can be hb-before the new events, which nothing follows yet) plus
+        the candidates themselves.
+        """
+        events = self.events
+        first_new = len(events) - new
+        group = [events[i] for i in range(first_new, len(events)) if events[i].loc is not None]
+        candidates = 0
+        for e in events[:first_new]:
+            if e.tid >= 0 and any(e.loc == g.loc and e.tid != g.tid and W in (e.kind, g.kind)
+                                  and not (e.atomic and g.atomic) for g in group):
+                candidates |= 1 << e.id
+        if not candidates:
+            return
+        group_mask = ((1 << new) - 1) << first_new
+        execution, ids = self._sub_execution(self._porf_predecessors(group_mask) | candidates)
+        dr = self.model.races(self.model.derive(execution.base()))
         if dr is None:
             return
-        first_new = len(self.events) - new
         for a, b in dr.pairs():
+            a, b = ids[a], ids[b]
             if a < b and b >= first_new:  # each unordered pair once, when it appears
                 self.races.append((a, b))
+
+    def _porf_predecessors(self, mask: int) -> int:
+        """mask and every event before it in po ∪ rf."""
+        events, seen, stack = self.events, mask, list(bits(mask))
+        while stack:
+            e = events[stack.pop()]
+            preds = []
+            if e.tid >= 0:
+                mine = self.thread_events[e.tid]
+                k = mine.index(e.id)
+                if k:
+                    preds.append(mine[k - 1])
+            if e.kind == R:
+                preds.append(e.rf)
+            for p in preds:
+                if not seen >> p & 1:
+                    seen |= 1 << p
+                    stack.append(p)
+        return seen
 
     def _floor(self, tid, loc) -> int:
         """The lowest mo index thread tid may still read or write at loc.

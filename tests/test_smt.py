@@ -112,7 +112,21 @@ def test_division_truncates_toward_zero_and_by_zero_is_an_error():
 
 def test_variables_have_readable_names():
     text = " ".join(str(c) for c in Encoding(mp(RELAXED, RELAXED)).constraints)
-    assert "rf_w" in text and "_r" in text and "mo_w" in text
+    assert "rf_w" in text and "_r" in text
+    # mo is one Boolean per pair of non-initial writes: mp has none, two stores do.
+    two = prog([[S.Store("x", S.Const(1), RELAXED)], [S.Store("x", S.Const(2), RELAXED)]])
+    assert "mo_w" in " ".join(str(c) for c in Encoding(two).constraints)
+
+
+def test_mo_is_a_strict_total_order_and_overwritten_writes_are_not_read():
+    # 3 relaxed stores to x from 3 threads: 3! modification orders, each final value possible.
+    p = prog([[S.Store("x", S.Const(i), RELAXED)] for i in (1, 2, 3)])
+    s = check_smt(p)
+    assert s.executions == 6 and {o[-2] for o in s.outcomes} == {1, 2, 3}
+    # A read after its own thread's store never reads the initial value (coherence).
+    q = prog([[S.Store("x", S.Const(1), RELAXED), let("a", S.Load("x", RELAXED))]])
+    assert set(check_smt(q).outcomes) == {(1, 1, 0)}
+    assert not compare(explore(p, "rc11", 2), s)
 
 
 def test_timeout_is_inconclusive_never_a_pass():

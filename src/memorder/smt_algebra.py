@@ -14,15 +14,21 @@ reach Z3 when they can be decided here).
 
 Closures and axioms need care, because the solver chooses the base relations:
 
-* `plus()` gives each possibly-true pair (a, b) a fresh Boolean, defined by the
-  fixpoint equation  T(a,b) <=> B(a,b) | OR_k T(a,k) & B(k,b).  Every solution
-  contains the transitive closure; when B is acyclic the solution is unique,
-  so T is exactly B+ (induction along a topological order of B). Both models
-  only take closures of relations that are acyclic in every execution their
-  axioms accept: rf|mo|rb always (coherence order per location), po|sw and
-  rf;rmw whenever po|rf is acyclic (the no-thin-air axiom; sw and rf;rmw are
-  inside (po|rf)+). So on the executions the solver may return, T is exact,
-  also where it is used under negation (races: pairs not ordered by hb).
+* `plus()` gives each possibly-true pair (a, b) a fresh Boolean T(a,b) with
+  one-directional (Horn) definitions:  B(a,b) => T(a,b)  and
+  T(a,k) & B(k,b) => T(a,b).  Every solution contains B+, and T = B+ itself
+  is always a solution; the solver may make T larger. That is exact for the
+  whole query as long as every closure term is used monotonically: positively
+  (inside an axiom's forbidden pattern: irreflexive / acyclic / is_empty, where
+  a larger T only forbids more, so the solver can always shrink T to B+) or
+  negatively only in the goal (a race: "not hb(a,b)", where T >= B+ makes
+  "not T(a,b)" imply "not B+(a,b)"). Both models use closures exactly that way
+  (rb subtracts only the identity, races subtract hb). Unlike a fixpoint
+  equation (T <=> B | T;B), this needs no acyclicity of B for uniqueness and
+  has half the clauses (measured: borrow-flag race queries 1.5-4x faster).
+  Consequence: a model's value of a race term may be False for a pair that
+  does race in the model's execution (T chosen too large), never the other way
+  round; callers only read race terms that are True.
 * `acyclic()` is encoded with integer clocks (exists a clock increasing along
   every edge): exact when asserted, which is the only way the engine uses the
   axioms (it never asks for an inconsistent execution). `irreflexive()` and
@@ -41,7 +47,7 @@ TRUE = True
 FALSE = False
 
 
-# Clocks (mo, acyclicity) are unsigned bit-vectors: the whole problem stays in
+# Acyclicity clocks are unsigned bit-vectors: the whole problem stays in
 # QF_BV, which Z3 bit-blasts to SAT (measured faster here than Int clocks).
 CLOCK_BITS = 16
 
@@ -263,7 +269,7 @@ class ZRel:
         return self.plus().opt()
 
     def plus(self):
-        """Transitive closure by the fixpoint equation (see the module docstring)."""
+        """Transitive closure by Horn definitions, a sound upper bound (see the module docstring)."""
         ctx, n = self.ctx, self.n
         sup = self.support().plus()
         preds = [[] for _ in range(n)]  # preds[b]: (k, B(k,b))
@@ -275,14 +281,20 @@ class ZRel:
         for a in range(n):
             for b in _bits(sup.rows[a]):
                 var[a][b] = z3.Bool(f"{name}_e{a}_e{b}")
+        # Clauses built with one C-API call each (the hot loop of encoding time):
+        # not T(a,k) | not B(k,b) | T(a,b), negations computed once per literal.
+        npreds = [[(k, not1(t)) for k, t in ps] for ps in preds]
+        out = ctx.constraints
         for a in range(n):
             va = var[a]
+            row = self.rows[a]
+            nva = {k: not1(v) for k, v in va.items()}
             for b, tab in va.items():
-                terms = [self.rows[a].get(b, FALSE)]
-                for k, t in preds[b]:
+                if b in row:
+                    out.append(implies(row[b], tab))
+                for k, nt in npreds[b]:
                     if k in va:
-                        terms.append(and2(va[k], t))
-                ctx.constraints.append(iff(tab, or_list(terms)))
+                        out.append(_app(z3.Z3_mk_or, [nva[k], tab] if nt is False else [nva[k], nt, tab]))
         return ZRel(ctx, var)
 
     def domain(self):

@@ -55,19 +55,8 @@ class Rel:
         self.n = n
 
     @staticmethod
-    def empty(n: int) -> "Rel":
-        return Rel((0,) * n, n)
-
-    @staticmethod
     def identity(n: int) -> "Rel":
         return Rel(tuple(1 << i for i in range(n)), n)
-
-    @staticmethod
-    def from_pairs(pairs, n: int) -> "Rel":
-        rows = [0] * n
-        for a, b in pairs:
-            rows[a] |= 1 << b
-        return Rel(tuple(rows), n)
 
     def pairs(self):
         for i, row in enumerate(self.rows):
@@ -134,12 +123,6 @@ class Rel:
     def star(self) -> "Rel":
         return self.plus().opt()
 
-    def domain(self) -> Set:
-        mask = 0
-        for i, row in enumerate(self.rows):
-            if row:
-                mask |= 1 << i
-        return Set(mask, self.n)
 
     # Axioms: plain booleans in this algebra.
     def is_empty(self) -> bool:

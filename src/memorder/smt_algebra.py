@@ -297,9 +297,6 @@ class ZRel:
                         out.append(_app(z3.Z3_mk_or, [nva[k], tab] if nt is False else [nva[k], nt, tab]))
         return ZRel(ctx, var)
 
-    def domain(self):
-        return ZSet(self.ctx, {i: or_list(list(row.values())) for i, row in enumerate(self.rows) if row})
-
     # Axioms: Bool terms.
     def is_empty(self):
         return not1(or_list([t for _, _, t in self.pairs()]))

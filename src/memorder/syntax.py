@@ -277,9 +277,3 @@ class Program:
     format: str = "native"  # or "herd"
     # Warnings the front end noticed (e.g. `consume` read as `acquire`), as (span, text).
     warnings: tuple[tuple[Span, str], ...] = ()
-
-    def thread(self, name: str) -> Thread:
-        return next(t for t in self.threads if t.name == name)
-
-    def location(self, name: str) -> LocationDecl:
-        return next(l for l in self.locations if l.name == name)

@@ -35,6 +35,7 @@ from .check import Judge, Summary, _site_key
 from .errors import MemorderError, InternalError
 from .models import MODELS
 from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
+from .symmetry import thread_symmetry
 from .smt_algebra import (FALSE, TRUE, Context, ZRel, ZSet, and2, and_list, iff, implies,
                           not1, or_list, z)
 
@@ -870,19 +871,85 @@ def _racing_keys(enc, sess, first_only=False):
     only that key's race term (as an assumption, so the solver keeps what it
     learnt from one key for the next): measured faster than one query over the
     disjunction of all keys, whose UNSAT proof must refute every pair at once.
-    A witness also marks every other key whose term it makes true."""
-    found = {}
+    A witness also marks every other key whose term it makes true.
+
+    With interchangeable threads (symmetry.py), a key's answer is its whole
+    orbit's: one query per orbit, and inside it the interchangeable threads
+    the key does not name are put in a canonical order (_symmetry_breaker)."""
+    sym = thread_symmetry(enc.program)
+    found, clear = {}, set()
     for key, term in enc.race_terms.items():
-        if key in found or term is False:
+        if key in found or key in clear or term is False:
             continue
-        if sess.check(term):
+        breaker = _symmetry_breaker(enc, sym, {key[1][0], key[2][0]}) if sym else TRUE
+        if sess.check(term, *([] if breaker is True else [breaker])):
             m = sess.model()
             for k, t in enc.race_terms.items():
                 if k not in found and _true(m, t):
-                    found[k] = None
+                    for image in _orbit(sym, k):
+                        if image not in enc.race_terms:
+                            raise InternalError(f"SMT engine: race key {image} has no race term, "
+                                                f"but its symmetric {k} has")
+                        found[image] = None
             if first_only:
                 break
+        else:
+            clear |= _orbit(sym, key)
     return list(found)
+
+
+def _orbit(sym, key):
+    """The keys a permutation of interchangeable threads maps `key` to (itself included)."""
+    loc, (ta, na), (tb, nb) = key
+    if sym is None or ta < 0 or tb < 0:  # an initial write never races; nothing to share
+        return {key}
+    images = set()
+    for a in sym.class_of(ta) or (ta,):
+        for b in sym.class_of(tb) or (tb,):
+            if a != b:
+                # loc is accessed by two threads, so it is no thread's private location
+                first, second = sorted([(a, sym.node(ta, a, na)), (b, sym.node(tb, b, nb))], key=_site_key)
+                images.add((loc, first, second))
+    return images
+
+
+def _symmetry_breaker(enc, sym, fixed):
+    """Interchangeable threads outside `fixed`, each class ordered by where its
+    threads' first writes to one shared location fall in mo (threads that never
+    write it last). Every execution has a twin, by permuting those threads,
+    that is so ordered and races on the same key: the query keeps its answer,
+    and the solver no longer explores every permutation of identical threads."""
+    x = enc.x
+    terms = []
+    for cls in sym.classes:
+        free = [t for t in cls if t not in fixed]
+        loc = _common_written_location(enc, cls)
+        if loc is None or len(free) < 2:
+            continue
+        firsts = {t: _first_writes(enc, t, loc) for t in free}
+        for a, b in zip(free, free[1:]):
+            terms.append(implies(or_list([f for _, f in firsts[b]]), or_list([f for _, f in firsts[a]])))
+            for wa, fa in firsts[a]:
+                for wb, fb in firsts[b]:
+                    terms.append(implies(and2(fa, fb), enc.mo_lt(wa.id, wb.id)))
+    return and_list(terms)
+
+
+def _common_written_location(enc, cls):
+    """The first declared location every thread of the class may write, or None."""
+    for loc, ws in enc.writes.items():
+        writers = {w.tid for w in ws if enc.x[w.id] is not False}
+        if all(t in writers for t in cls):
+            return loc
+    return None
+
+
+def _first_writes(enc, tid, loc):
+    """[(write, "it is the thread's first existing write to loc")] in po order."""
+    x = enc.x
+    mine = [w for w in enc.writes[loc] if w.tid == tid and x[w.id] is not False]
+    return [(w, and_list([x[w.id]] + [not1(x[h.id]) for h in mine[:i] if not enc.exclusive(h, w)]))
+            for i, w in enumerate(mine)]
 
 
 def smt_has_race(program, model="rc11", unroll=2, timeout=None):

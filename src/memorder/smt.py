@@ -919,7 +919,6 @@ def _symmetry_breaker(enc, sym, fixed):
     write it last). Every execution has a twin, by permuting those threads,
     that is so ordered and races on the same key: the query keeps its answer,
     and the solver no longer explores every permutation of identical threads."""
-    x = enc.x
     terms = []
     for cls in sym.classes:
         free = [t for t in cls if t not in fixed]

@@ -877,11 +877,12 @@ def _racing_keys(enc, sess, first_only=False):
     orbit's: one query per orbit, and inside it the interchangeable threads
     the key does not name are put in a canonical order (_symmetry_breaker)."""
     sym = thread_symmetry(enc.program)
+    firsts = _class_first_writes(enc, sym) if sym else None
     found, clear = {}, set()
     for key, term in enc.race_terms.items():
         if key in found or key in clear or term is False:
             continue
-        breaker = _symmetry_breaker(enc, sym, {key[1][0], key[2][0]}) if sym else TRUE
+        breaker = _symmetry_breaker(enc, firsts, {key[1][0], key[2][0]}) if sym else TRUE
         if sess.check(term, *([] if breaker is True else [breaker])):
             m = sess.model()
             for k, t in enc.race_terms.items():
@@ -913,23 +914,30 @@ def _orbit(sym, key):
     return images
 
 
-def _symmetry_breaker(enc, sym, fixed):
+def _class_first_writes(enc, sym):
+    """Per class of interchangeable threads with a location they all may write:
+    {thread: _first_writes on that location}. Computed once per set of queries."""
+    out = []
+    for cls in sym.classes:
+        loc = _common_written_location(enc, cls)
+        if loc is not None:
+            out.append({t: _first_writes(enc, t, loc) for t in cls})
+    return out
+
+
+def _symmetry_breaker(enc, firsts, fixed):
     """Interchangeable threads outside `fixed`, each class ordered by where its
     threads' first writes to one shared location fall in mo (threads that never
     write it last). Every execution has a twin, by permuting those threads,
     that is so ordered and races on the same key: the query keeps its answer,
     and the solver no longer explores every permutation of identical threads."""
     terms = []
-    for cls in sym.classes:
+    for cls in firsts:
         free = [t for t in cls if t not in fixed]
-        loc = _common_written_location(enc, cls)
-        if loc is None or len(free) < 2:
-            continue
-        firsts = {t: _first_writes(enc, t, loc) for t in free}
         for a, b in zip(free, free[1:]):
-            terms.append(implies(or_list([f for _, f in firsts[b]]), or_list([f for _, f in firsts[a]])))
-            for wa, fa in firsts[a]:
-                for wb, fb in firsts[b]:
+            terms.append(implies(or_list([f for _, f in cls[b]]), or_list([f for _, f in cls[a]])))
+            for wa, fa in cls[a]:
+                for wb, fb in cls[b]:
                     terms.append(implies(and2(fa, fb), enc.mo_lt(wa.id, wb.id)))
     return and_list(terms)
 

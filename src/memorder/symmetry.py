@@ -15,23 +15,14 @@ import dataclasses
 from typing import Optional
 
 from . import syntax as S
+from .program import _walk
 
 _LOC_FIELDS = {"loc"}
 
 
-def _locations(node, out):
-    """Every location a statement, expression or tuple of them mentions."""
-    if isinstance(node, tuple):
-        for n in node:
-            _locations(n, out)
-    elif dataclasses.is_dataclass(node):
-        for f in dataclasses.fields(node):
-            v = getattr(node, f.name)
-            if f.name in _LOC_FIELDS:
-                out.append(v)
-            else:
-                _locations(v, out)
-    return out
+def _locations(body):
+    """Every location a thread body mentions, in source order."""
+    return [n.loc for stmt in body for n in _walk(stmt) if hasattr(n, "loc")]
 
 
 def _canonical(node, locs, regs):
@@ -62,16 +53,9 @@ def _canonical(node, locs, regs):
     return dataclasses.replace(node, **changes)
 
 
-def _pair_nodes(a, b, out):
-    """Walk two equal-shaped ASTs side by side: id(node of a) -> node of b."""
-    if isinstance(a, tuple):
-        for x, y in zip(a, b):
-            _pair_nodes(x, y, out)
-    elif dataclasses.is_dataclass(a) and not isinstance(a, S.Span):
-        out[id(a)] = b
-        for f in dataclasses.fields(a):
-            _pair_nodes(getattr(a, f.name), getattr(b, f.name), out)
-    return out
+def _pair_nodes(a, b):
+    """Two equal-shaped thread bodies side by side: id(node of a) -> node of b."""
+    return {id(x): y for sa, sb in zip(a, b) for x, y in zip(_walk(sa), _walk(sb))}
 
 
 @dataclasses.dataclass
@@ -94,14 +78,15 @@ def thread_symmetry(program: S.Program) -> Optional[Symmetry]:
         return None
     users = {}
     bodies = [t.body for t in program.threads]
-    for tid, body in enumerate(bodies):
-        for loc in _locations(body, []):
+    mentioned = [_locations(body) for body in bodies]
+    for tid, locs in enumerate(mentioned):
+        for loc in locs:
             users.setdefault(loc, set()).add(tid)
     decls = {d.name: d for d in program.locations}
     shapes = []
     for tid, body in enumerate(bodies):
         private = []
-        for loc in _locations(body, []):
+        for loc in mentioned[tid]:
             if users.get(loc) == {tid} and loc not in private:
                 private.append(loc)
         canon = {loc: f"%private{k}" for k, loc in enumerate(private)}
@@ -118,5 +103,5 @@ def thread_symmetry(program: S.Program) -> Optional[Symmetry]:
         for i in c:
             for j in c:
                 if i != j:
-                    nodes[(i, j)] = _pair_nodes(bodies[i], bodies[j], {})
+                    nodes[(i, j)] = _pair_nodes(bodies[i], bodies[j])
     return Symmetry(classes, nodes)

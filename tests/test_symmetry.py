@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from memorder.check import explore
 from memorder.parse import load_program, parse_native
 from memorder.program import resolve_orders
 from memorder.smt import Encoding, Session, _racing_keys, check_smt, compare, smt_has_race
+from memorder.smt_algebra import z
 from memorder.symmetry import thread_symmetry
 from test_cross_check import programs
 
@@ -99,7 +99,7 @@ def _keys(races):
 def smt_race_keys(program, model):
     enc = Encoding(program, model, 2)
     sess = Session(enc)
-    sess.solver.add(z3.BoolVal(True) if enc.complete is True else enc.complete)
+    sess.solver.add(z(enc.complete, enc.zctx))
     return _keys(_racing_keys(enc, sess))
 
 

@@ -25,6 +25,7 @@ over (exec, rf, mo) -- the variables that determine an execution.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from types import SimpleNamespace
 
@@ -49,23 +50,25 @@ class EngineDisagreement(InternalError):
     """`--engine both`: the explicit and the SMT engine gave different answers (an internal error)."""
 
 
-def bv(v):
+def bv(v, ctx):
     """A constant value."""
-    return z3.BitVecVal(v, BITS)
+    return z3.BitVecVal(v, BITS, ctx)
 
 
-def value_var(name):
-    return z3.BitVec(name, BITS)
+def value_var(name, ctx):
+    return z3.BitVec(name, BITS, ctx)
 
 
 def truth(t):
-    """C truth of a value: non-zero."""
-    return t != bv(0)
+    """C truth of a value (a BV term): non-zero."""
+    return t != bv(0, t.ctx)
 
 
-def as_int(t):
-    """A Bool as the value 1 / 0."""
-    return z3.If(t, bv(1), bv(0))
+def as_int(t, ctx):
+    """A Bool term (or Python bool) as the value 1 / 0."""
+    if isinstance(t, bool):
+        return bv(int(t), ctx)
+    return z3.If(t, bv(1, ctx), bv(0, ctx))
 
 
 class Event:
@@ -97,7 +100,7 @@ class State:
         self.regs = regs  # register -> BV term (missing = 0)
 
 
-def _merge(states):
+def _merge(states, ctx):
     """Join control-flow paths: guard is the disjunction, registers if-then-else."""
     states = [s for s in states if s.g is not False]
     if not states:
@@ -110,13 +113,13 @@ def _merge(states):
         names |= set(s.regs)
     regs = {}
     for r in sorted(names):
-        vals = [s.regs.get(r, bv(0)) for s in states]
+        vals = [s.regs.get(r, bv(0, ctx)) for s in states]
         if all(v.eq(vals[0]) for v in vals[1:]):
             regs[r] = vals[0]
             continue
         acc = vals[-1]
         for s, v in zip(reversed(states[:-1]), reversed(vals[:-1])):
-            acc = z3.If(z(s.g), v, acc)
+            acc = z3.If(z(s.g, ctx), v, acc)
         regs[r] = acc
     return State(g, regs)
 
@@ -142,9 +145,9 @@ class ThreadWalker:
     def expr(self, e, st):
         """The value of e (a BV term), emitting its memory accesses under st.g."""
         if isinstance(e, S.Const):
-            return bv(e.value)
+            return bv(e.value, self.enc.zctx)
         if isinstance(e, S.Reg):
-            return st.regs.get(e.name, bv(0))
+            return st.regs.get(e.name, bv(0, self.enc.zctx))
         if isinstance(e, S.MEMORY_EXPRS):
             return self.memory(e, st)[0]
         if isinstance(e, S.Unary):
@@ -157,14 +160,14 @@ class ThreadWalker:
                 cond = la if e.op == "&&" else not1(la)
                 b = self.expr(e.right, State(and2(st.g, cond), st.regs))
                 res = and_list([la, truth(b)]) if e.op == "&&" else or_list([la, truth(b)])
-                return as_int(res)
+                return as_int(res, self.enc.zctx)
             b = self.expr(e.right, st)
             return self.binary(e.op, a, b, st.g, e)
         raise MemorderError(f"unexpected {type(e).__name__} in an expression").at(e.span)
 
     def binary(self, op, a, b, g, node):
         if op in ("/", "%"):
-            self.enc.errors.append((and2(g, b == bv(0)), "division by zero", node))
+            self.enc.errors.append((and2(g, b == bv(0, b.ctx)), "division by zero", node))
         return binary(op, a, b)
 
     def memory(self, e, st):
@@ -190,8 +193,8 @@ class ThreadWalker:
             r = enc.read(self.tid, e.loc, e, g, None, self.sig)
             ok = r.val == exp
             if e.weak:  # a weak CAS may fail spuriously even when the value matches
-                ok = and2(ok, z3.Bool(f"weak_ok_r{r.id}"))
-            okv = z3.Bool(f"cas_ok_r{r.id}")
+                ok = and2(ok, z3.Bool(f"weak_ok_r{r.id}", enc.zctx))
+            okv = z3.Bool(f"cas_ok_r{r.id}", enc.zctx)
             enc.constraints.append(iff(okv, ok))
             r.orders = {}
             for o in ORDERS:
@@ -201,7 +204,7 @@ class ThreadWalker:
                     r.orders[o] = t
             w = enc.write(self.tid, e.loc, e, and2(g, okv), new, {e.success: TRUE}, self.sig)
             r.rmw, w.rmw = w.id, r.id
-            return as_int(okv), r.val
+            return as_int(okv, enc.zctx), r.val
         raise AssertionError(e)
 
     # -------------------------------------------------------- statements
@@ -252,7 +255,7 @@ class ThreadWalker:
             self.sig = outer + ((ifid, 1),)
             f = self.block(s.orelse, State(and2(st.g, not1(c)), st.regs))
             self.sig = outer
-            return _merge([t, f])
+            return _merge([t, f], self.enc.zctx)
         if isinstance(s, S.While):
             exits = []
             for i in range(self.unroll + 1):
@@ -267,7 +270,7 @@ class ThreadWalker:
                 exits.extend(self.loops.pop())
                 if st.g is False:
                     break
-            return _merge(exits)
+            return _merge(exits, self.enc.zctx)
         if isinstance(s, S.Break):
             self.loops[-1].append(st)
             return State(FALSE, st.regs)
@@ -286,7 +289,7 @@ def unary(op, a):
     if op == "-":
         return -a
     if op == "!":
-        return z3.If(a == bv(0), bv(1), bv(0))
+        return as_int(a == bv(0, a.ctx), a.ctx)
     if op == "~":
         return ~a
     raise MemorderError(f"unknown operator {op}")
@@ -315,13 +318,13 @@ def binary(op, a, b):
     if op == ">>":
         return a >> b           # arithmetic shift, like Python's >>
     if op == "&&":
-        return as_int(and_list([truth(a), truth(b)]))
+        return as_int(and_list([truth(a), truth(b)]), a.ctx)
     if op == "||":
-        return as_int(or_list([truth(a), truth(b)]))
+        return as_int(or_list([truth(a), truth(b)]), a.ctx)
     cmp = {"==": lambda: a == b, "!=": lambda: a != b, "<": lambda: a < b,
            "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}
     if op in cmp:
-        return as_int(cmp[op]())
+        return as_int(cmp[op](), a.ctx)
     raise MemorderError(f"unknown operator {op}")
 
 
@@ -357,9 +360,12 @@ class Encoding:
         self.constraints = []
         self.errors = []        # (guard, message, node): runtime errors (division by zero)
         self._branches = 0
+        # A context of its own: terms, and so the solver's heuristics, do not
+        # depend on what was encoded before in the process.
+        self.zctx = z3.Context()
         self.locs = [d.name for d in program.locations]
         for d in program.locations:
-            self.events.append(Event(len(self.events), -1, "W", d.name, None, TRUE, bv(d.init), {}))
+            self.events.append(Event(len(self.events), -1, "W", d.name, None, TRUE, bv(d.init, self.zctx), {}))
         self.walkers = [ThreadWalker(self, tid, t, unroll) for tid, t in enumerate(program.threads)]
         self._build()
 
@@ -375,7 +381,7 @@ class Encoding:
     def read(self, tid, loc, node, guard, orders, sig):
         self._check_loc(loc, node)
         e = Event(len(self.events), tid, "R", loc, node, guard, None, orders or {}, sig)
-        e.val = value_var(f"val_r{e.id}")
+        e.val = value_var(f"val_r{e.id}", self.zctx)
         self.events.append(e)
         return e
 
@@ -401,7 +407,7 @@ class Encoding:
             if isinstance(e.guard, bool):
                 self.x.append(e.guard)
             else:
-                v = z3.Bool(f"exec_{e.name}")
+                v = z3.Bool(f"exec_{e.name}", self.zctx)
                 C.append(iff(v, e.guard))
                 self.x.append(v)
         x = self.x
@@ -432,7 +438,7 @@ class Encoding:
                         and (w.tid < 0 or (w.tid == r.tid and w.id < o.id and not self.exclusive(w, o)))]
                 if any(t is True for t in over):
                     continue
-                v = z3.Bool(f"rf_{w.name}_{r.name}")
+                v = z3.Bool(f"rf_{w.name}_{r.name}", self.zctx)
                 C.append(implies(v, and_list([x[w.id], x[r.id], r.val == w.val] + [not1(t) for t in over])))
                 self.rf[(w.id, r.id)] = v
                 cands.append((w.id, v))
@@ -454,7 +460,7 @@ class Encoding:
             for i, a in enumerate(live):
                 for b in live[i + 1:]:
                     if not self.exclusive(a, b):
-                        self._mo[(a.id, b.id)] = z3.Bool(f"mo_{a.name}_{b.name}")
+                        self._mo[(a.id, b.id)] = z3.Bool(f"mo_{a.name}_{b.name}", self.zctx)
             for i, a in enumerate(live):
                 for j in range(i + 1, len(live)):
                     b = live[j]
@@ -470,7 +476,7 @@ class Encoding:
         self.writes = writes
 
         # The base relations and sets, as models/*.py expect them (events.base_relations).
-        ctx = Context(n)
+        ctx = Context(n, self.zctx)
         ctx.exists = x
         self.ctx = ctx
 
@@ -570,7 +576,7 @@ class Encoding:
         x = self.x
         fin = {}
         for l, ws in self.writes.items():
-            v = value_var(f"final_{l}")
+            v = value_var(f"final_{l}", self.zctx)
             fin[l] = v
             for w in ws:
                 if x[w.id] is False:
@@ -581,22 +587,22 @@ class Encoding:
                 self.constraints.append(implies(and_list([x[w.id]] + last), v == w.val))
         judge = Judge(self.program)
         regs = [w.end.regs for w in self.walkers]
-        outcome = [regs[judge.thread_index[t]].get(r, bv(0)) for t, r in judge.reg_keys]
+        outcome = [regs[judge.thread_index[t]].get(r, bv(0, self.zctx)) for t, r in judge.reg_keys]
         outcome += [fin[l] for l in judge.loc_names]
 
         def lookup(e):
             if isinstance(e, S.FinalReg):
-                return regs[judge.thread_index[e.thread]].get(e.name, bv(0))
+                return regs[judge.thread_index[e.thread]].get(e.name, bv(0, self.zctx))
             if isinstance(e, S.FinalLoc):
                 return fin[e.loc]
             if isinstance(e, S.Const):
-                return bv(e.value)
+                return bv(e.value, self.zctx)
             if isinstance(e, S.Unary):
                 return unary(e.op, lookup(e.operand))
             if isinstance(e, S.Binary):
                 a, b = lookup(e.left), lookup(e.right)
                 if e.op in ("/", "%"):
-                    self.errors.append((b == bv(0), "division by zero", e))
+                    self.errors.append((b == bv(0, self.zctx), "division by zero", e))
                 return binary(e.op, a, b)
             raise MemorderError(f"unexpected {type(e).__name__} in a condition").at(e.span)
 
@@ -618,15 +624,15 @@ class Session:
         z3.set_param("sat.random_seed", 0)
         self.enc = enc
         self.deadline = time.monotonic() + timeout if timeout else None
-        self.solver = z3.Solver()
+        self.solver = z3.SimpleSolver(ctx=enc.zctx)
         self.solver.set("random_seed", 0)
         # Asserted through the C API: z3py's add() coerces each of the (many)
         # constraints one by one (measured: seconds on borrowflag_rlx-10).
         ctx, sref = self.solver.ctx.ref(), self.solver.solver
         for c in enc.constraints:
             if c is not True:
-                z3.Z3_solver_assert(ctx, sref, z(c).as_ast())
-        self.solver.add(z(enc.consistent))
+                z3.Z3_solver_assert(ctx, sref, z(c, enc.zctx).as_ast())
+        self.solver.add(z(enc.consistent, enc.zctx))
         self.queries = 0
 
     def check(self, *assumptions):
@@ -636,7 +642,7 @@ class Session:
                 raise Inconclusive("timeout")
             self.solver.set("timeout", max(1, int(left * 1000)))
         self.queries += 1
-        r = self.solver.check(*[z(a) for a in assumptions])
+        r = self.solver.check(*[z(a, self.enc.zctx) for a in assumptions])
         if r == z3.unknown:
             raise Inconclusive(f"solver returned unknown ({self.solver.reason_unknown()})")
         return r == z3.sat
@@ -645,25 +651,45 @@ class Session:
         return self.solver.model()
 
 
-def _value(m, t):
-    return m.eval(t, model_completion=True).as_signed_long()
+class Reader:
+    """Reads terms' values off one model through the C API: z3py's eval wraps
+    every answer in Python objects (measured: half of a counting run's time)."""
 
+    def __init__(self, m):
+        self.ctx, self.model = m.ctx.ref(), m.model
+        self._out = (z3.Ast * 1)()
+        self._bools = {}
 
-def _true(m, t):
-    if isinstance(t, bool):
-        return t
-    return z3.is_true(m.eval(t, model_completion=True))
+    def _eval(self, t):
+        if not z3.Z3_model_eval(self.ctx, self.model, t.as_ast(), True, self._out):
+            raise InternalError(f"SMT engine: the model cannot evaluate {t}")
+        return self._out[0]
+
+    def true(self, t):
+        if isinstance(t, bool):
+            return t
+        key = t.get_id()
+        v = self._bools.get(key)
+        if v is None:
+            v = self._bools[key] = z3.Z3_get_bool_value(self.ctx, self._eval(t)) == z3.Z3_L_TRUE
+        return v
+
+    def value(self, t):
+        """A 64-bit value, signed."""
+        a = self._eval(t)
+        v = int(z3.Z3_get_numeral_string(self.ctx, a))
+        return v - (1 << BITS) if v >> (BITS - 1) else v
 
 
 def _check_errors(enc, sess, good):
     errs = enc.errors
     if errs:
         sess.solver.push()
-        sess.solver.add(z(or_list([g for g, _, _ in errs])))
+        sess.solver.add(z(or_list([g for g, _, _ in errs]), enc.zctx))
         found = sess.check()
         if found:
-            m = sess.model()
-            _, msg, node = next(e for e in errs if _true(m, e[0]))
+            m = Reader(sess.model())
+            _, msg, node = next(e for e in errs if m.true(e[0]))
             sess.solver.pop()
             raise MemorderError(msg).at(getattr(node, "span", None))
         sess.solver.pop()
@@ -673,36 +699,39 @@ def _enumerate_values(sess, base, terms, limit=None):
     """Distinct values of `terms` (a list of BV terms) over models of `base`, by blocking clauses."""
     s = sess.solver
     s.push()
-    s.add(z(base))
+    s.add(z(base, sess.enc.zctx))
     found = []
     while sess.check():
         m = sess.model()
-        vals = tuple(_value(m, t) for t in terms)
+        rd = Reader(m)
+        vals = tuple(rd.value(t) for t in terms)
         found.append((vals, m))
-        s.add(z3.Or([t != bv(v) for t, v in zip(terms, vals)]) if terms else z3.BoolVal(False))
+        s.add(z(or_list([t != bv(v, t.ctx) for t, v in zip(terms, vals)]), sess.enc.zctx))
         if limit is not None and len(found) >= limit:
             break
     s.pop()
     return found
 
 
-def _execution_key(enc, m):
-    """The (exec, rf, mo) projection of a model: it determines the execution."""
+def _execution_key(enc, rd):
+    """The (exec, rf, mo) projection of a model (read by `rd`): it determines the execution."""
     lits = []
     x = enc.x
     for e in enc.events:
         t = x[e.id]
         if isinstance(t, bool):
             continue
-        lits.append(t if _true(m, t) else not1(t))
+        lits.append(t if rd.true(t) else not1(t))
     for r, cands in enc.rf_of.items():
         for w, v in cands:
-            if _true(m, v):
+            if rd.true(v):
                 lits.append(v)
     for ws in enc.writes.values():
-        live = [w for w in ws if _true(m, x[w.id])]
-        # rank: how many existing writes are mo-before (a list being sorted reads as empty: copy)
-        rank = {w.id: sum(_true(m, enc.mo_lt(o.id, w.id)) for o in live if o is not w) for w in live}
+        live = [w for w in ws if rd.true(x[w.id])]
+        # rank: how many existing writes are mo-before; the initial write is first.
+        rank = {w.id: (-1 if w.tid < 0 else 0) for w in live}
+        for a, b in itertools.combinations([w.id for w in live if w.tid >= 0], 2):
+            rank[b if rd.true(enc._mo[(a, b)]) else a] += 1  # ids ascend: _mo has (a, b)
         live.sort(key=lambda w: rank[w.id])
         for a, b in zip(live, live[1:]):
             if a.tid >= 0:
@@ -713,7 +742,6 @@ def _execution_key(enc, m):
 def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
               max_count=MAX_COUNT) -> Summary:
     """The SMT engine on one (resolved) program: a Summary like check.explore's."""
-    start = time.monotonic()
     summary = Summary()
     enc = Encoding(program, model, unroll)
     fin = enc.final()
@@ -722,12 +750,16 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
     good = and2(enc.complete, fin.filter)
     try:
         _check_errors(enc, sess, good)
-        # Outcomes: blocking clauses over the final state.
-        for vals, _ in _enumerate_values(sess, good, fin.outcome):
-            summary.outcomes[vals] = None
+        # Exact counts: every execution once, projected on (exec, rf, mo); its
+        # outcomes are the outcome set. Beyond max_count: blocking clauses over
+        # the final state find the outcomes, and nothing is counted.
+        counted = _count(enc, sess, fin, summary, max_count)
+        if not counted:
+            for vals, _ in _enumerate_values(sess, good, fin.outcome):
+                summary.outcomes[vals] = None
         # Races: one witness per pair of source accesses.
         s.push()
-        s.add(z(good))
+        s.add(z(good, enc.zctx))
         for key in _racing_keys(enc, sess):
             summary.races[key] = None
         s.pop()
@@ -737,19 +769,17 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
             for g, node in w.failures:
                 sites.setdefault((w.tid, node), []).append(g)
         s.push()
-        s.add(z(good))
+        s.add(z(good, enc.zctx))
         for key, gs in sites.items():
             if sess.check(or_list(gs)):
-                m = sess.model()
-                summary.failures[key] = (tuple(_value(m, t) for t in fin.outcome), None)
+                rd = Reader(sess.model())
+                summary.failures[key] = (tuple(rd.value(t) for t in fin.outcome), None)
         s.pop()
         # Condition: reachable either way?
         pos_reach = neg_reach = False
         if fin.cond is not None:
             pos_reach = sess.check(good, fin.cond)
             neg_reach = sess.check(good, not1(fin.cond))
-        # Exact counts: every execution once, projected on (exec, rf, mo).
-        counted = _count(enc, sess, fin, summary, max_count)
         if not counted:
             summary.counted = False
             summary.positive, summary.negative = int(pos_reach), int(neg_reach)
@@ -767,39 +797,37 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
 
 
 def _count(enc, sess, fin, summary, max_count):
-    """Enumerate every execution; fill in the counts. False when over max_count."""
+    """Enumerate every execution; fill in the counts and the outcomes. False
+    when there are more than max_count (the counts are then partial)."""
     s = sess.solver
     s.push()
     total = 0
-    outcomes = set()
+    outcomes = {}
     try:
         while sess.check():
-            m = sess.model()
+            rd = Reader(sess.model())
             total += 1
             if total > max_count:
                 return False
-            if _true(m, enc.bounded):
+            if rd.true(enc.bounded):
                 summary.bounded += 1
-            elif _true(m, enc.blocked):
+            elif rd.true(enc.blocked):
                 summary.blocked += 1
-            elif not _true(m, fin.filter):
+            elif not rd.true(fin.filter):
                 summary.filtered += 1
             else:
                 summary.executions += 1
-                outcomes.add(tuple(_value(m, t) for t in fin.outcome))
+                outcomes[tuple(rd.value(t) for t in fin.outcome)] = None
                 if fin.cond is not None:
-                    if _true(m, fin.cond):
+                    if rd.true(fin.cond):
                         summary.positive += 1
                     else:
                         summary.negative += 1
-            lits = _execution_key(enc, m)
-            s.add(z(not1(and_list(lits))))
+            s.add(z(not1(and_list(_execution_key(enc, rd))), enc.zctx))
     finally:
         s.pop()
     summary.explored = total
-    # Self-check: the executions enumerated have exactly the outcomes found by blocking.
-    if outcomes != set(summary.outcomes):
-        raise AssertionError("SMT engine: enumerated outcomes differ from blocked outcomes")
+    summary.outcomes.update(outcomes)
     return True
 
 
@@ -885,8 +913,9 @@ def _racing_keys(enc, sess, first_only=False):
         breaker = _symmetry_breaker(enc, firsts, {key[1][0], key[2][0]}) if sym else TRUE
         if sess.check(term, *([] if breaker is True else [breaker])):
             m = sess.model()
+            rd = Reader(m)
             for k, t in enc.race_terms.items():
-                if k not in found and _true(m, t):
+                if k not in found and rd.true(t):
                     for image in _orbit(sym, k):
                         if image not in enc.race_terms:
                             raise InternalError(f"SMT engine: race key {image} has no race term, "
@@ -970,7 +999,7 @@ def smt_has_race(program, model="rc11", unroll=2, timeout=None):
     fin = enc.final() if program.filter is not None else None
     sess = Session(enc, timeout)
     good = enc.complete if fin is None else and2(enc.complete, fin.filter)
-    sess.solver.add(z(good))
+    sess.solver.add(z(good, enc.zctx))
     try:
         return bool(_racing_keys(enc, sess, first_only=True))
     except Inconclusive:

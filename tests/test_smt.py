@@ -146,3 +146,21 @@ def test_engine_both_agrees_and_disagreement_is_loud(monkeypatch):
     monkeypatch.setattr(smt_mod, "compare", lambda a, b: real(a, b) + ["planted difference"])
     with pytest.raises(EngineDisagreement, match="planted difference"):
         check_program(p, engine="both")
+
+
+def test_race_witness_is_the_solvers_execution_replayed():
+    """A race found by the solver comes with an explicit execution that races on
+    that pair (the explicit engine replays the solver's model), so `--engine smt`
+    explains its races as the explicit engine does."""
+    from pathlib import Path
+    from memorder.parse import load_program
+    from memorder.program import resolve_orders
+    path = Path(__file__).resolve().parents[1] / "examples" / "pyo3_borrowflag_relaxed.litmus"
+    program = resolve_orders(load_program(str(path)), {})
+    summary = check_smt(program)
+    assert len(summary.races) == 1
+    (loc, first, second), witness = next(iter(summary.races.items()))
+    racing = [e for e in witness.events if e.tid >= 0 and e.loc == loc and e.node in (first[1], second[1])]
+    assert {e.tid for e in racing} == {first[0], second[0]}
+    result = check_program(program, engine="smt")
+    assert "synchronises-with" in result["races"][0]["explanation"]

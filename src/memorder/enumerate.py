@@ -46,11 +46,15 @@ class Limits:
 
 class Explorer:
     def __init__(self, program, model, unroll: int = 2, limits: Limits | None = None,
-                 check: bool = True):
+                 check: bool = True, guide=None):
         """`check=False` builds every candidate execution, consistent or not (for
-        explanations of forbidden outcomes): no model check and no shortcuts."""
+        explanations of forbidden outcomes): no model check and no shortcuts.
+        `guide(explorer, new)`, if given, may reject the execution just extended
+        by its `new` last events, and so everything that extends it (the SMT
+        engine replays a solver's execution this way)."""
         self.program = program
         self.check = check
+        self.guide = guide
         self.model = model
         self.unroll = unroll
         self.limits = limits or Limits()
@@ -300,6 +304,8 @@ class Explorer:
     def _continue(self, tid, threads, promised, pc, regs, new=1):
         """Thread `tid` did its access (its `new` last events; regs updated):
         advance it and recurse if the execution is still consistent."""
+        if self.guide is not None and not self.guide(self, new):
+            return
         if not self._consistent(new):
             return
         failures, races = len(self.failures), len(self.races)

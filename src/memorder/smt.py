@@ -656,6 +656,7 @@ class Reader:
     every answer in Python objects (measured: half of a counting run's time)."""
 
     def __init__(self, m):
+        self._m = m  # keeps the model alive: z3py frees it with its last reference
         self.ctx, self.model = m.ctx.ref(), m.model
         self._out = (z3.Ast * 1)()
         self._bools = {}
@@ -713,6 +714,19 @@ def _enumerate_values(sess, base, terms, limit=None):
     return found
 
 
+def _mo_orders(enc, rd):
+    """Per location, the model's existing writes in mo order (the initial write first)."""
+    x, orders = enc.x, {}
+    for loc, ws in enc.writes.items():
+        live = [w for w in ws if rd.true(x[w.id])]
+        # rank: how many existing writes are mo-before
+        rank = {w.id: (-1 if w.tid < 0 else 0) for w in live}
+        for a, b in itertools.combinations([w.id for w in live if w.tid >= 0], 2):
+            rank[b if rd.true(enc._mo[(a, b)]) else a] += 1  # ids ascend: _mo has (a, b)
+        orders[loc] = sorted(live, key=lambda w: rank[w.id])
+    return orders
+
+
 def _execution_key(enc, rd):
     """The (exec, rf, mo) projection of a model (read by `rd`): it determines the execution."""
     lits = []
@@ -726,17 +740,74 @@ def _execution_key(enc, rd):
         for w, v in cands:
             if rd.true(v):
                 lits.append(v)
-    for ws in enc.writes.values():
-        live = [w for w in ws if rd.true(x[w.id])]
-        # rank: how many existing writes are mo-before; the initial write is first.
-        rank = {w.id: (-1 if w.tid < 0 else 0) for w in live}
-        for a, b in itertools.combinations([w.id for w in live if w.tid >= 0], 2):
-            rank[b if rd.true(enc._mo[(a, b)]) else a] += 1  # ids ascend: _mo has (a, b)
-        live.sort(key=lambda w: rank[w.id])
+    for live in _mo_orders(enc, rd).values():
         for a, b in zip(live, live[1:]):
             if a.tid >= 0:
                 lits.append(enc.mo_lt(a.id, b.id))
     return lits
+
+
+def _witness(enc, rd, race_key=None):
+    """The model's execution as an events.Execution, for explain.py and render.py:
+    the explicit engine replays it, its exploration guided to the model's
+    events, reads-from and mo. Events are matched by (thread, index among the
+    thread's events) and source node; initial writes by location. A replay
+    that finds no such execution (or one without the race) means the engines
+    disagree: an internal error, never a silent witness-less answer."""
+    from .enumerate import Explorer
+
+    target, ident = {}, {}
+    for e in enc.events:
+        if not rd.true(enc.x[e.id]):
+            continue
+        if e.tid < 0:
+            ident[e.id] = ("init", e.loc)
+            continue
+        me = ident[e.id] = (e.tid, sum(1 for k in target if k[0] == e.tid))
+        target[me] = (e.kind, e.loc, e.node, e.rmw is not None and rd.true(enc.x[e.rmw]))
+    source = {ident[r]: ident[w] for r, cands in enc.rf_of.items() if r in ident
+              for w, v in cands if rd.true(v)}
+    rank = {ident[w.id]: i for live in _mo_orders(enc, rd).values() for i, w in enumerate(live)}
+
+    def name(ex, e):
+        return ("init", e.loc) if e.tid < 0 else (e.tid, ex.thread_events[e.tid].index(e.id))
+
+    def guide(ex, new):
+        for e in ex.events[len(ex.events) - new:]:
+            me = name(ex, e)
+            if target.get(me) != (e.kind, e.loc, e.node, e.rmw is not None):
+                return False
+            if e.kind == "R" and source[me] != name(ex, ex.events[e.rf]):
+                return False
+            if e.kind == "W":
+                ranks = [rank[name(ex, ex.events[w])] for w in ex.mo[e.loc]]
+                if ranks != sorted(ranks):
+                    return False
+        return True
+
+    found = []
+
+    def consume(leaf):
+        if leaf.status == "complete" and sum(map(len, explorer.thread_events)) == len(target):
+            found.append((leaf.execution.snapshot(), list(leaf.races)))
+
+    explorer = Explorer(enc.program, enc.model, enc.unroll, guide=guide)
+    explorer.run(consume)
+    if len(found) != 1:
+        raise InternalError(f"SMT engine: the explicit engine finds {len(found)} executions "
+                            f"for the solver's execution of {enc.program.file}")
+    execution, races = found[0]
+    if race_key is not None:
+        events = execution.events
+        keys = set()
+        for a, b in races:
+            first, second = sorted([(events[a].tid, events[a].node), (events[b].tid, events[b].node)],
+                                   key=_site_key)
+            keys.add((events[a].loc, first, second))
+        if race_key not in keys:
+            raise InternalError(f"SMT engine: the solver's execution of {enc.program.file} races "
+                                f"on {race_key}, the explicit engine's replay of it does not")
+    return execution
 
 
 def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
@@ -760,8 +831,13 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
         # Races: one witness per pair of source accesses.
         s.push()
         s.add(z(good, enc.zctx))
-        for key in _racing_keys(enc, sess):
-            summary.races[key] = None
+        for key, rd in _racing_keys(enc, sess).items():
+            if rd is None:  # a symmetric image: ask for a witness of its own
+                if not sess.check(enc.race_terms[key]):
+                    raise InternalError(f"SMT engine: no execution races on {key}, "
+                                        f"the symmetric image of a racing pair")
+                rd = Reader(sess.model())
+            summary.races[key] = _witness(enc, rd, key)
         s.pop()
         # Assertion failures: one witness (and its outcome) per assert statement.
         sites = {}
@@ -895,7 +971,8 @@ def _sites_text(sites):
 
 def _racing_keys(enc, sess, first_only=False):
     """The race keys (pairs of source accesses) some execution of the solver's
-    current assertions races on. One query per key not yet seen, each asserting
+    current assertions races on: {key: a Reader of a model racing on it, or
+    None for a key known only as the symmetric image of one}. One query per key not yet seen, each asserting
     only that key's race term (as an assumption, so the solver keeps what it
     learnt from one key for the next): measured faster than one query over the
     disjunction of all keys, whose UNSAT proof must refute every pair at once.
@@ -912,20 +989,20 @@ def _racing_keys(enc, sess, first_only=False):
             continue
         breaker = _symmetry_breaker(enc, firsts, {key[1][0], key[2][0]}) if sym else TRUE
         if sess.check(term, *([] if breaker is True else [breaker])):
-            m = sess.model()
-            rd = Reader(m)
+            rd = Reader(sess.model())
             for k, t in enc.race_terms.items():
-                if k not in found and rd.true(t):
+                if rd.true(t):
                     for image in _orbit(sym, k):
                         if image not in enc.race_terms:
                             raise InternalError(f"SMT engine: race key {image} has no race term, "
                                                 f"but its symmetric {k} has")
-                        found[image] = None
+                        found.setdefault(image, None)
+                    found[k] = found[k] or rd
             if first_only:
                 break
         else:
             clear |= _orbit(sym, key)
-    return list(found)
+    return found
 
 
 def _orbit(sym, key):

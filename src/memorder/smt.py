@@ -18,10 +18,13 @@ In the style of Dartagnan:
 * The model: the same models/*.py text the explicit engine runs, interpreted
   over smt_algebra (relations as sparse matrices of Bool terms).
 
-Queries use one incremental solver: outcomes by blocking clauses over the
-final state, races by one query per not-yet-seen pair of source accesses
-(each asserting only that pair's race term), and exact execution counts by blocking clauses
-over (exec, rf, mo) -- the variables that determine an execution.
+Each encoding has a z3 context of its own, and its queries one incremental
+solver: exact execution counts (and with them the outcomes) by blocking
+clauses over (exec, rf, mo) -- the variables that determine an execution --
+or, beyond MAX_COUNT executions, outcomes by blocking clauses over the final
+state; races by one query per not-yet-seen pair of source accesses (each
+asserting only that pair's race term), each racing pair's witness replayed
+by the explicit engine (_witness).
 """
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from memorder.check import check_program, explore
 from memorder.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
 from memorder.parse import load_program
 from memorder.program import resolve_orders
-from memorder.smt import check_smt, compare
+from memorder.smt import MAX_COUNT, check_smt, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "litmus" / "herd"
@@ -159,15 +159,12 @@ def _random_agree(program, count_cap=None):
     """Both engines agree under rc11 and sc. With count_cap, the SMT engine
     counts executions only up to that many (a program with more is compared
     on everything but the counts); returns whether every count was compared."""
-    counted = True
+    counted, cap = True, count_cap or MAX_COUNT
     for model in ("rc11", "sc"):
         ref = explore(program, model, 2)
-        if count_cap is None:
-            smt = check_smt(program, model=model, unroll=2)
-        else:
-            smt = check_smt(program, model=model, unroll=2, max_count=count_cap)
-            # Below the cap the SMT engine must count: finding more executions is a disagreement.
-            assert smt.counted or ref.explored > count_cap, f"{program}\n({model}): SMT over the count cap"
+        smt = check_smt(program, model=model, unroll=2, max_count=cap)
+        # Below the cap the SMT engine must count: finding more executions is a disagreement.
+        assert smt.counted or ref.explored > cap, f"{program}\n({model}): SMT over the count cap"
         counted = counted and smt.counted
         diffs = compare(ref, smt)
         assert not diffs, f"{program}\n({model}):\n" + "\n".join(diffs)

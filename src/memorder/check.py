@@ -119,9 +119,7 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
             if (tid, node) not in summary.failures:
                 summary.failures[(tid, node)] = (outcome, ex.snapshot() if witnesses else None)
         for a, b in leaf.races:
-            ea, eb = ex.events[a], ex.events[b]
-            first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
-            key = (ea.loc, first, second)
+            key = race_key(ex.events[a], ex.events[b])
             if key not in summary.races:  # one witness per racing pair: few, and explained
                 summary.races[key] = ex.snapshot()
 
@@ -133,6 +131,13 @@ def explore(program, model="rc11", unroll=2, timeout=None, max_executions=None,
 def _shown_order(key):
     thread, sep, reg = key.partition(":")
     return (0, int(thread) if thread.isdigit() else thread, reg) if sep else (1, 0, key)
+
+
+def race_key(a, b):
+    """The pair of source accesses two racing events (of either engine) come from:
+    (location, (thread, node), (thread, node)), in source order."""
+    first, second = sorted([(a.tid, a.node), (b.tid, b.node)], key=_site_key)
+    return (a.loc, first, second)
 
 
 def _site_key(site):

@@ -35,7 +35,7 @@ from types import SimpleNamespace
 import z3
 
 from . import syntax as S
-from .check import Judge, Summary, _site_key
+from .check import Judge, Summary, _site_key, race_key
 from .errors import MemorderError, InternalError
 from .models import MODELS
 from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
@@ -542,10 +542,7 @@ class Encoding:
         dr = self.model.races(d)
         if dr is not None:
             for a, b, t in dr.pairs():
-                ea, eb = ev[a], ev[b]
-                first, second = sorted([(ea.tid, ea.node), (eb.tid, eb.node)], key=_site_key)
-                key = (ea.loc, first, second)
-                self.race_terms.setdefault(key, []).append(t)
+                self.race_terms.setdefault(race_key(ev[a], ev[b]), []).append(t)
         self.race_terms = {k: or_list(ts) for k, ts in self.race_terms.items()}
 
         # Thread status: complete (every thread at its end), blocked, bounded.
@@ -692,27 +689,24 @@ def _check_errors(enc, sess, good):
         sess.solver.add(z(or_list([g for g, _, _ in errs]), enc.zctx))
         found = sess.check()
         if found:
-            m = Reader(sess.model())
-            _, msg, node = next(e for e in errs if m.true(e[0]))
+            rd = Reader(sess.model())
+            _, msg, node = next(e for e in errs if rd.true(e[0]))
             sess.solver.pop()
             raise MemorderError(msg).at(getattr(node, "span", None))
         sess.solver.pop()
 
 
-def _enumerate_values(sess, base, terms, limit=None):
+def _enumerate_values(sess, base, terms):
     """Distinct values of `terms` (a list of BV terms) over models of `base`, by blocking clauses."""
     s = sess.solver
     s.push()
     s.add(z(base, sess.enc.zctx))
     found = []
     while sess.check():
-        m = sess.model()
-        rd = Reader(m)
+        rd = Reader(sess.model())
         vals = tuple(rd.value(t) for t in terms)
-        found.append((vals, m))
+        found.append(vals)
         s.add(z(or_list([t != bv(v, t.ctx) for t, v in zip(terms, vals)]), sess.enc.zctx))
-        if limit is not None and len(found) >= limit:
-            break
     s.pop()
     return found
 
@@ -750,7 +744,7 @@ def _execution_key(enc, rd):
     return lits
 
 
-def _witness(enc, rd, race_key=None):
+def _witness(enc, rd, key=None):
     """The model's execution as an events.Execution, for explain.py and render.py:
     the explicit engine replays it, its exploration guided to the model's
     events, reads-from and mo. Events are matched by (thread, index among the
@@ -759,14 +753,15 @@ def _witness(enc, rd, race_key=None):
     disagree: an internal error, never a silent witness-less answer."""
     from .enumerate import Explorer
 
-    target, ident = {}, {}
+    target, ident, per_thread = {}, {}, [0] * len(enc.program.threads)
     for e in enc.events:
         if not rd.true(enc.x[e.id]):
             continue
         if e.tid < 0:
             ident[e.id] = ("init", e.loc)
             continue
-        me = ident[e.id] = (e.tid, sum(1 for k in target if k[0] == e.tid))
+        me = ident[e.id] = (e.tid, per_thread[e.tid])
+        per_thread[e.tid] += 1
         target[me] = (e.kind, e.loc, e.node, e.rmw is not None and rd.true(enc.x[e.rmw]))
     source = {ident[r]: ident[w] for r, cands in enc.rf_of.items() if r in ident
               for w, v in cands if rd.true(v)}
@@ -800,16 +795,10 @@ def _witness(enc, rd, race_key=None):
         raise InternalError(f"SMT engine: the explicit engine finds {len(found)} executions "
                             f"for the solver's execution of {enc.program.file}")
     execution, races = found[0]
-    if race_key is not None:
-        events = execution.events
-        keys = set()
-        for a, b in races:
-            first, second = sorted([(events[a].tid, events[a].node), (events[b].tid, events[b].node)],
-                                   key=_site_key)
-            keys.add((events[a].loc, first, second))
-        if race_key not in keys:
-            raise InternalError(f"SMT engine: the solver's execution of {enc.program.file} races "
-                                f"on {race_key}, the explicit engine's replay of it does not")
+    events = execution.events
+    if key is not None and key not in {race_key(events[a], events[b]) for a, b in races}:
+        raise InternalError(f"SMT engine: the solver's execution of {enc.program.file} races "
+                            f"on {key}, the explicit engine's replay of it does not")
     return execution
 
 
@@ -829,7 +818,7 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
         # the final state find the outcomes, and nothing is counted.
         counted = _count(enc, sess, fin, summary, max_count)
         if not counted:
-            for vals, _ in _enumerate_values(sess, good, fin.outcome):
+            for vals in _enumerate_values(sess, good, fin.outcome):
                 summary.outcomes[vals] = None
         # Races: one witness per pair of source accesses.
         s.push()
@@ -975,8 +964,8 @@ def _sites_text(sites):
 def _racing_keys(enc, sess, first_only=False):
     """The race keys (pairs of source accesses) some execution of the solver's
     current assertions races on: {key: a Reader of a model racing on it, or
-    None for a key known only as the symmetric image of one}. One query per key not yet seen, each asserting
-    only that key's race term (as an assumption, so the solver keeps what it
+    None for a key known only as the symmetric image of one}. One query per
+    key not yet seen, each asserting only that key's race term (as an assumption, so the solver keeps what it
     learnt from one key for the next): measured faster than one query over the
     disjunction of all keys, whose UNSAT proof must refute every pair at once.
     A witness also marks every other key whose term it makes true.

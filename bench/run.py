@@ -29,8 +29,8 @@ SHARED = HERE.parent.parent / "shared" / "bench"
 
 CHILD = r"""
 import json, resource, sys, time
-from memorder.parse import load_program
-from memorder.check import check_program, explore
+from memorder.frontend.native import load_program
+from memorder.analyses.check import check_program, explore
 program = load_program(sys.argv[1])
 t0 = time.perf_counter()
 if sys.argv[3] == "full":

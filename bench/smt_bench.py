@@ -24,12 +24,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 
-from memorder.check import Judge  # noqa: E402
-from memorder.enumerate import Explorer, Limits  # noqa: E402
-from memorder.models import MODELS  # noqa: E402
-from memorder.parse import load_program  # noqa: E402
-from memorder.program import resolve_orders  # noqa: E402
-from memorder.smt import smt_has_race  # noqa: E402
+from memorder.analyses.check import Judge  # noqa: E402
+from memorder.engines.explicit import Explorer, Limits  # noqa: E402
+from memorder.model import MODELS  # noqa: E402
+from memorder.frontend.native import load_program  # noqa: E402
+from memorder.frontend.validate import resolve_orders  # noqa: E402
+from memorder.engines.smt import smt_has_race  # noqa: E402
 
 GEN = os.path.join(HERE, "..", "..", "shared", "bench", "gen.py")
 

@@ -8,8 +8,8 @@ import dataclasses
 
 from hypothesis import strategies as st
 
-from memorder import syntax as S
-from memorder.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST, LEGAL
+from memorder.base import syntax as S
+from memorder.base.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST, LEGAL
 
 
 def program(threads, locs=("x", "y"), plain=(), condition=None, name="t"):

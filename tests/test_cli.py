@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memorder.cli import main
+from memorder.cli.app import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CONTRACT = {"file", "test", "model", "engine", "status", "error", "executions", "explored",

@@ -1,7 +1,7 @@
 """memorder agrees with the oracle corpora: herd7's results under rc11.cat and sc.cat.
 
 For every row of ../shared/litmus/{herd,genmc}/expected-{rc11,sc}.jsonl,
-`memorder.check.check_file` is run in-process and must give
+`memorder.analyses.check.check_file` is run in-process and must give
 - the same set of final states, projected on the keys herd lists (`[x]=1;`
   is location x, `1:r0=0;` register r0 of thread P1);
 - the same positive / negative execution counts (herd7's "Witnesses");
@@ -70,7 +70,7 @@ def _show(states) -> str:
 def test_agrees_with_herd(corpus, model, row):
     if row is None:
         missing_shared("litmus", corpus)
-    from memorder.check import check_file
+    from memorder.analyses.check import check_file
 
     path = shared_path("litmus", corpus, row["file"])
     result = check_file(str(path), model=model)

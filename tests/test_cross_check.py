@@ -22,12 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memorder import syntax as S
-from memorder.check import check_program, explore
-from memorder.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
-from memorder.parse import load_program
-from memorder.program import resolve_orders
-from memorder.smt import MAX_COUNT, check_smt, compare
+from memorder.base import syntax as S
+from memorder.analyses.check import check_program, explore
+from memorder.base.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
+from memorder.frontend.native import load_program
+from memorder.frontend.validate import resolve_orders
+from memorder.engines.smt import MAX_COUNT, check_smt, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "litmus" / "herd"

@@ -6,13 +6,13 @@ import dataclasses
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from memorder import compile as C
-from memorder import syntax as S
-from memorder.check import Judge, check_program, explore
-from memorder.enumerate import Explorer
-from memorder.events import Execution
-from memorder.models import rc11
-from memorder.orders import ACQUIRE, RELAXED, RELEASE, SEQ_CST, LEGAL
+from memorder.program import lower as C
+from memorder.base import syntax as S
+from memorder.analyses.check import Judge, check_program, explore
+from memorder.engines.explicit import Explorer
+from memorder.model.events import Execution
+from memorder.model import rc11
+from memorder.base.orders import ACQUIRE, RELAXED, RELEASE, SEQ_CST, LEGAL
 from programs import fetch_add, load, program, programs, store
 
 
@@ -257,7 +257,7 @@ def _all_leaves(prog, local_checks, model=rc11):
 @SETTINGS
 @given(programs(max_threads=3, max_ops=4))
 def test_checking_only_the_new_cycles_agrees_with_checking_everything(prog):
-    from memorder.models import sc
+    from memorder.model import sc
     for model in (rc11, sc):
         assert _all_leaves(prog, True, model) == _all_leaves(prog, False, model)
 

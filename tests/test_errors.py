@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from memorder.errors import MemorderError
-from memorder.parse import load_program, parse_native
+from memorder.base.errors import MemorderError
+from memorder.frontend.native import load_program, parse_native
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "errors"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.litmus"))

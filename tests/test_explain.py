@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from memorder import cli
-from memorder.check import explore
-from memorder.explain import explain_races, parse_outcome
-from memorder.parse import load_program, parse_native
-from memorder.program import resolve_orders
+from memorder.analyses.check import explore
+from memorder.analyses.explain import explain_races, parse_outcome
+from memorder.frontend.native import load_program, parse_native
+from memorder.frontend.validate import resolve_orders
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -105,7 +105,7 @@ def test_parse_outcome_forms():
     assert parse_outcome(program, "P1.r0=1, P1:r1=0, flag=1") == {
         "P1:r0": 1, "P1:r1": 0, "flag": 1}
     assert parse_outcome(program, "r0 = 1") == {"P1:r0": 1}
-    from memorder.errors import MemorderError
+    from memorder.base.errors import MemorderError
     with pytest.raises(MemorderError):
         parse_outcome(program, "r0")
 

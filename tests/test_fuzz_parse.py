@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memorder.errors import MemorderError
-from memorder.parse import load_program, parse_native
-from memorder.syntax import Program
+from memorder.base.errors import MemorderError
+from memorder.frontend.native import load_program, parse_native
+from memorder.base.syntax import Program
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.litmus"))
 SOURCES = [p.read_text() for p in EXAMPLES]

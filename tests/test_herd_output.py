@@ -10,7 +10,7 @@ import io
 import pytest
 
 from conftest import read_jsonl, require_shared
-from memorder.cli import main
+from memorder.cli.app import main
 
 KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
 

@@ -1,4 +1,4 @@
-"""herd7's C litmus format -> AST (memorder.herd). AST equality ignores spans.
+"""herd7's C litmus format -> AST (memorder.frontend.herd). AST equality ignores spans.
 
 Two parts: every test of the oracle corpora parses (../shared/litmus), and unit
 tests on small inline sources for each construct, the compare-exchange
@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import missing_shared, read_jsonl, shared_path
-from memorder.errors import MemorderError
-from memorder.herd import parse_herd
-from memorder.orders import MemoryOrder
-from memorder.syntax import (
+from memorder.base.errors import MemorderError
+from memorder.frontend.herd import parse_herd
+from memorder.base.orders import MemoryOrder
+from memorder.base.syntax import (
     Binary, Break, Cas, Const, Eval, Fence, FinalLoc, FinalReg, If, Let, Load, LocationDecl,
     PlainRead, PlainWrite, Reg, Rmw, Store, Unary, While,
 )
@@ -497,7 +497,7 @@ def test_wrong_arity_and_valueless_calls():
 
 
 def test_load_program_dispatches_herd_files(tmp_path):
-    from memorder.parse import load_program
+    from memorder.frontend.native import load_program
     path = tmp_path / "mp.litmus"
     path.write_text(MP, encoding="utf-8")
     program = load_program(str(path))

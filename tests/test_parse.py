@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from memorder.errors import MemorderError
-from memorder.orders import MemoryOrder
-from memorder.parse import grammar_text, load_program, parse_native
-from memorder.program import param_uses, resolve_orders
-from memorder.syntax import (
+from memorder.base.errors import MemorderError
+from memorder.base.orders import MemoryOrder
+from memorder.frontend.native import grammar_text, load_program, parse_native
+from memorder.frontend.validate import param_uses, resolve_orders
+from memorder.base.syntax import (
     Assert, Assume, Binary, Break, Cas, Condition, Const, Eval, Expect, Fence,
     FinalLoc, FinalReg, If, Let, Load, LocationDecl, OrderDecl, OrderParam,
     PlainRead, PlainWrite, Reg, Rmw, Span, Store, Thread, Unary, While,
@@ -323,9 +323,9 @@ def test_keywords_usable_as_names_where_unambiguous():
 # ---------------------------------------------------------------- dispatch
 
 def test_load_program_dispatches_herd_files(monkeypatch):
-    fake = types.ModuleType("memorder.herd")
+    fake = types.ModuleType("memorder.frontend.herd")
     fake.parse_herd = lambda text, file: (text, file)
-    monkeypatch.setitem(sys.modules, "memorder.herd", fake)
+    monkeypatch.setitem(sys.modules, "memorder.frontend.herd", fake)
     herd_text = "\n\nC MP\n{ }\nP0(atomic_int* x) { }\n"
     assert load_program("mp.litmus", herd_text) == (herd_text, "mp.litmus")
     assert load_program("n.litmus", "atomic x", fmt="herd") == ("atomic x", "n.litmus")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memorder import cli
-from memorder.regress import run_file
+from memorder.analyses.regress import run_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

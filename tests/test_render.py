@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from memorder import cli
-from memorder.check import explore
-from memorder.parse import load_program
-from memorder.program import resolve_orders
-from memorder.render import execution_graph
+from memorder.analyses.check import explore
+from memorder.frontend.native import load_program
+from memorder.frontend.validate import resolve_orders
+from memorder.output.graph import execution_graph
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PYO3_BAD = str(EXAMPLES / "pyo3_borrowflag_relaxed.litmus")
@@ -29,7 +29,7 @@ def test_graph_of_the_pyo3_race():
     program = resolve_orders(load_program(PYO3_BAD))
     summary = explore(program, witnesses=True)
     key, ex = next(iter(summary.races.items()))
-    from memorder.explain import race_events
+    from memorder.analyses.explain import race_events
     x, y, _ = race_events(ex, key)
     g = execution_graph(program, ex, race=(x.id, y.id))
     assert g.number_of_nodes() == len(ex.events)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from memorder import syntax as S
-from memorder.check import check_program, explore
-from memorder.errors import MemorderError
-from memorder.orders import ACQUIRE, RELAXED, RELEASE, SEQ_CST
-from memorder.smt import (Encoding, EngineDisagreement, check_smt, compare, smt_has_race,
+from memorder.base import syntax as S
+from memorder.analyses.check import check_program, explore
+from memorder.base.errors import MemorderError
+from memorder.base.orders import ACQUIRE, RELAXED, RELEASE, SEQ_CST
+from memorder.engines.smt import (Encoding, EngineDisagreement, check_smt, compare, smt_has_race,
                           smt_reachable)
 
 
@@ -141,7 +141,7 @@ def test_engine_both_agrees_and_disagreement_is_loud(monkeypatch):
     p = mp(RELAXED, RELAXED, plain_data=True)
     result = check_program(p, engine="both")
     assert result["races"] and result["executions"] == 3
-    from memorder import smt as smt_mod
+    from memorder.engines import smt as smt_mod
     real = smt_mod.compare
     monkeypatch.setattr(smt_mod, "compare", lambda a, b: real(a, b) + ["planted difference"])
     with pytest.raises(EngineDisagreement, match="planted difference"):
@@ -153,8 +153,8 @@ def test_race_witness_is_the_solvers_execution_replayed():
     that pair (the explicit engine replays the solver's model), so `--engine smt`
     explains its races as the explicit engine does."""
     from pathlib import Path
-    from memorder.parse import load_program
-    from memorder.program import resolve_orders
+    from memorder.frontend.native import load_program
+    from memorder.frontend.validate import resolve_orders
     path = Path(__file__).resolve().parents[1] / "examples" / "pyo3_borrowflag_relaxed.litmus"
     program = resolve_orders(load_program(str(path)), {})
     summary = check_smt(program)

@@ -1,5 +1,5 @@
 """`memorder sweep` and `memorder compare` (issue 5), driven in-process through
-`memorder.cli.main`.
+`memorder.cli.app`.
 
 Golden results live in tests/golden/sweep/: NAME.json is `sweep --json` with
 the timing removed, NAME.txt the text report with the timing normalised. To
@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from memorder import syntax as S
-from memorder.cli import main
-from memorder.orders import LEGAL, MemoryOrder, weaker_by_one_step
-from memorder.sweep import Job, Param, sweep
+from memorder.base import syntax as S
+from memorder.cli.app import main
+from memorder.base.orders import LEGAL, MemoryOrder, weaker_by_one_step
+from memorder.analyses.sweep import Job, Param, sweep
 
 from programs import programs
 
@@ -283,8 +283,8 @@ def parametrised_programs(draw):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(parametrised_programs())
 def test_pruning_matches_full_sweep_property(program):
-    from memorder.sweep import all_ops_program, sweep_params
-    from memorder.program import resolve_orders
+    from memorder.analyses.sweep import all_ops_program, sweep_params
+    from memorder.frontend.validate import resolve_orders
     params, _, _ = sweep_params(all_ops_program(resolve_orders(program, {})))
     size = 1
     for p in params:

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import require_shared
-from memorder import syntax as S
-from memorder.check import explore
-from memorder.parse import load_program, parse_native
-from memorder.program import resolve_orders
-from memorder.smt import Encoding, Session, _racing_keys, check_smt, compare, smt_has_race
-from memorder.smt_algebra import z
-from memorder.symmetry import thread_symmetry
+from memorder.base import syntax as S
+from memorder.analyses.check import explore
+from memorder.frontend.native import load_program, parse_native
+from memorder.frontend.validate import resolve_orders
+from memorder.engines.smt import Encoding, Session, _racing_keys, check_smt, compare, smt_has_race
+from memorder.engines.smt_algebra import z
+from memorder.program.symmetry import thread_symmetry
 from test_cross_check import programs
 
 BENCH = ("bench", "litmus")

@@ -1,6 +1,6 @@
 import sys
 
-from .cli import entry
+from memorder.cli.app import entry
 
 if __name__ == "__main__":
     sys.exit(entry())

@@ -34,13 +34,13 @@ from types import SimpleNamespace
 
 import z3
 
-from . import syntax as S
-from .check import Judge, Summary, _site_key, race_key
-from .errors import MemorderError, InternalError
-from .models import MODELS
-from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
-from .symmetry import thread_symmetry
-from .smt_algebra import (FALSE, TRUE, Context, ZRel, ZSet, and2, and_list, iff, implies,
+from memorder.base import syntax as S
+from memorder.analyses.check import Judge, Summary, _site_key, race_key
+from memorder.base.errors import MemorderError, InternalError
+from memorder.model import MODELS
+from memorder.base.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
+from memorder.program.symmetry import thread_symmetry
+from memorder.engines.smt_algebra import (FALSE, TRUE, Context, ZRel, ZSet, and2, and_list, iff, implies,
                           not1, or_list, z)
 
 BITS = 64
@@ -751,7 +751,7 @@ def _witness(enc, rd, key=None):
     thread's events) and source node; initial writes by location. A replay
     that finds no such execution (or one without the race) means the engines
     disagree: an internal error, never a silent witness-less answer."""
-    from .enumerate import Explorer
+    from memorder.engines.explicit import Explorer
 
     target, ident, per_thread = {}, {}, [0] * len(enc.program.threads)
     for e in enc.events:
@@ -901,7 +901,7 @@ def _count(enc, sess, fin, summary, max_count):
 
 def _cross_check(program, model, unroll, timeout, smt_summary):
     """`--engine both`: run the explicit engine and compare every answer."""
-    from .check import explore
+    from memorder.analyses.check import explore
     ref = explore(program, model, unroll, timeout)
     if ref.incomplete is not None or smt_summary.incomplete is not None:
         return  # nothing to compare against; the caller reports `incomplete`

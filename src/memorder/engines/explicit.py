@@ -16,10 +16,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from . import compile as C
-from .errors import MemorderError
-from .events import F, R, W, Event, Execution
-from .relations import bits
+from memorder.program import lower as C
+from memorder.base.errors import MemorderError
+from memorder.model.events import F, R, W, Event, Execution
+from memorder.model.relations import bits
 
 
 class Cut(Exception):

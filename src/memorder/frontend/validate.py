@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .errors import MemorderError
-from .orders import LEGAL, MemoryOrder, parse_order
-from .syntax import (
+from memorder.base.errors import MemorderError
+from memorder.base.orders import LEGAL, MemoryOrder, parse_order
+from memorder.base.syntax import (
     Break, Cas, Condition, Eval, Fence, FinalLoc, FinalReg, If, Let, Load, OrderParam,
     PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, While,
 )

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import z3
 
-from .relations import Rel as _CRel
+from memorder.model.relations import Rel as _CRel
 
 # Statically decided terms are the Python constants True / False: folding them
 # here, by identity, keeps them out of Z3 (and keeps z3py's slow coercions off

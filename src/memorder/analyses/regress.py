@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .errors import MemorderError
+from memorder.base.errors import MemorderError
 
 STATUSES = ("pass", "fail", "bounded", "inconclusive", "error")
 LABEL = {"pass": "PASS", "fail": "FAIL", "bounded": "BOUNDED", "inconclusive": "INCONCLUSIVE",
@@ -44,7 +44,7 @@ def run_options(args) -> dict:
 
 def run_file(path: str, options: dict | None = None) -> dict:
     """Check one file's expectations; a JSON-ready dict with status and reason."""
-    from . import cli
+    from memorder.cli import app as cli
     start = time.monotonic()
     opts = {**RUN_OPTIONS, **(options or {})}
     args = argparse.Namespace(**opts)
@@ -81,7 +81,7 @@ def run_file(path: str, options: dict | None = None) -> dict:
 
 def _check_weakest(path, opts, expectations):
     """Fill in `met` of the `expect weakest` lines from a sweep; a note on the minimal sets."""
-    from .sweep import Job, sweep
+    from memorder.analyses.sweep import Job, sweep
     sets = tuple((n, o.value) for n, o in _assignments(opts["set"]).items())
     job = Job(path=path, text=Path(path).read_text(encoding="utf-8"), fmt=opts["fmt"],
               sets=sets, model=opts["model"], engine=opts["engine"], unroll=opts["unroll"],
@@ -98,7 +98,7 @@ def _check_weakest(path, opts, expectations):
 
 
 def _assignments(texts):
-    from .cli import parse_assignments
+    from memorder.cli.app import parse_assignments
     return parse_assignments(texts)
 
 
@@ -176,7 +176,7 @@ class _Found(Exception):
 
 def details_text(path, opts, result, expectations) -> str:
     """The text report and, for what failed, a witness execution with explanations."""
-    from .report import text_report
+    from memorder.output.text import text_report
     parts = [text_report(result)]
     try:
         parts += _witnesses(path, opts, result, expectations)
@@ -186,12 +186,12 @@ def details_text(path, opts, result, expectations) -> str:
 
 
 def _witnesses(path, opts, result, expectations) -> list[str]:
-    from . import cli
-    from .check import Judge, _site_key, explore
-    from .enumerate import Explorer, Limits
-    from .explain import explain_race, race_events
-    from .models import MODELS
-    from .render import text_listing
+    from memorder.cli import app as cli
+    from memorder.analyses.check import Judge, _site_key, explore
+    from memorder.engines.explicit import Explorer, Limits
+    from memorder.analyses.explain import explain_race, race_events
+    from memorder.model import MODELS
+    from memorder.output.graph import text_listing
     if opts["engine"] != "enumerate":
         return []
     args = argparse.Namespace(**opts)
@@ -306,7 +306,7 @@ def junit_xml(results, allow_bounded=False, name="memorder") -> str:
 
 
 def cmd_test(args, out, err) -> int:
-    from . import cli
+    from memorder.cli import app as cli
     files = cli.litmus_files(args.paths)
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -347,7 +347,7 @@ def _indent(text: str) -> str:
 
 
 def register_cli(sub):
-    from .cli import add_run_options
+    from memorder.cli.app import add_run_options
     p = sub.add_parser("test", help="check every file's `expect` lines (CI regression runs)")
     p.add_argument("paths", nargs="+")
     add_run_options(p)

@@ -38,9 +38,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import syntax as S
-from .errors import MemorderError
-from .orders import LEGAL, MemoryOrder, weaker_by_one_step
+from memorder.base import syntax as S
+from memorder.base.errors import MemorderError
+from memorder.base.orders import LEGAL, MemoryOrder, weaker_by_one_step
 
 # ---------------------------------------------------------------- expectations
 
@@ -197,8 +197,8 @@ class Job:
 
 def load_base(job: Job):
     """The program with its parameters still symbolic; --set applied to defaults."""
-    from .parse import load_program
-    from .program import resolve_orders
+    from memorder.frontend.native import load_program
+    from memorder.frontend.validate import resolve_orders
     if job.program is not None:
         program = job.program
     else:
@@ -221,13 +221,13 @@ def load_base(job: Job):
 
 
 def _resolve(base, orderings: dict):
-    from .program import resolve_orders
+    from memorder.frontend.validate import resolve_orders
     return resolve_orders(base, orderings)
 
 
 def run_assignment(base, job: Job, orderings: dict) -> dict:
     """Check one assignment; its properties (None where the run cannot tell)."""
-    from .check import check_program
+    from memorder.analyses.check import check_program
     program = _resolve(base, orderings)
     r = check_program(program, model=job.model, engine=job.engine, unroll=job.unroll,
                       timeout=job.timeout, max_executions=job.max_executions, file=job.path)
@@ -250,7 +250,7 @@ def run_assignment(base, job: Job, orderings: dict) -> dict:
 
 def run_witness(base, job: Job, orderings: dict, expectations) -> dict:
     """Explore one (failing) assignment keeping witnesses; one witness per failed expectation."""
-    from .check import Judge, access_info, explore, summarise
+    from memorder.analyses.check import Judge, access_info, explore, summarise
     program = _resolve(base, orderings)
     summary = explore(program, job.model, job.unroll, job.timeout, job.max_executions,
                       witnesses=True)
@@ -306,7 +306,7 @@ def _satisfies(judge, outcome) -> bool:
 
 
 def _event_site(program, event) -> dict:
-    from .check import access_info
+    from memorder.analyses.check import access_info
     if event.is_init:
         return {"thread": None, "line": None, "access": f"initial {event.loc} = {event.val}"}
     site = access_info(program, event.tid, event.node)
@@ -332,7 +332,7 @@ def reads_from(program, execution) -> list[dict]:
 
 
 def race_dict(program, key, execution) -> dict:
-    from .check import access_info
+    from memorder.analyses.check import access_info
     loc, (t1, n1), (t2, n2) = key
     return {"location": loc, "first": access_info(program, t1, n1),
             "second": access_info(program, t2, n2),
@@ -377,7 +377,7 @@ class Param:
 def sweep_params(program, only=None, fixed=()):
     """(swept Params in declaration order, {name: default} of the parameters kept fixed,
     [names of parameters no operation uses])."""
-    from .program import param_uses
+    from memorder.frontend.validate import param_uses
     uses = param_uses(program)
     declared = [d.name for d in program.params]
     if only is not None:
@@ -726,7 +726,7 @@ def sweep_exit_code(result) -> int:
 
 def compare(job: Job, before: dict, after: dict) -> dict:
     """What changing the orderings from `before` to `after` adds and removes."""
-    from .check import Judge, access_info, explore, summarise
+    from memorder.analyses.check import Judge, access_info, explore, summarise
     base = load_base(job)
     declared = {d.name: d.default for d in base.params}
     for name in list(before) + list(after):
@@ -976,7 +976,7 @@ def compare_text(r: dict) -> str:
 # ---------------------------------------------------------------- command line
 
 def _job(path, args) -> Job:
-    from . import cli
+    from memorder.cli import app as cli
     sets = cli.parse_assignments(args.set)
     text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None
     return Job(path=path, text=text, fmt=args.fmt,
@@ -986,7 +986,7 @@ def _job(path, args) -> Job:
 
 
 def cmd_sweep(args, out, err) -> int:
-    from . import cli
+    from memorder.cli import app as cli
     if args.jobs is not None and args.jobs < 1:
         raise cli.UsageError("--jobs needs a positive number")
     only = None
@@ -1025,7 +1025,7 @@ def cmd_sweep(args, out, err) -> int:
 
 
 def cmd_compare(args, out, err) -> int:
-    from . import cli
+    from memorder.cli import app as cli
     before = cli.parse_assignments(args.before)
     after = cli.parse_assignments(args.after)
     if not before and not after:
@@ -1046,7 +1046,7 @@ def cmd_compare(args, out, err) -> int:
 
 
 def register_cli(sub):
-    from . import cli
+    from memorder.cli import app as cli
     p = sub.add_parser("sweep", help="every assignment of the ordering parameters, "
                                      "and the weakest sufficient ones")
     p.add_argument("paths", nargs="+")

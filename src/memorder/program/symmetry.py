@@ -14,8 +14,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Optional
 
-from . import syntax as S
-from .program import _walk
+from memorder.base import syntax as S
+from memorder.frontend.validate import _walk
 
 _LOC_FIELDS = {"loc"}
 

@@ -17,12 +17,12 @@ import sys
 
 import networkx as nx
 
-from . import syntax as S
-from .check import Judge, explore, source_text
-from .enumerate import Explorer, Limits
-from .errors import MemorderError
-from .events import F, R, W
-from .models import rc11
+from memorder.base import syntax as S
+from memorder.analyses.check import Judge, explore, source_text
+from memorder.engines.explicit import Explorer, Limits
+from memorder.base.errors import MemorderError
+from memorder.model.events import F, R, W
+from memorder.model import rc11
 
 # ---------------------------------------------------------------- describing events
 
@@ -444,7 +444,7 @@ def format_cycle(program, ex, cycle, indent="    ") -> list[str]:
 
 
 def cmd_why(args, out, err) -> int:
-    from .cli import load
+    from memorder.cli.app import load
     try:
         return _why(args, out)
     except MemorderError as exc:
@@ -454,7 +454,7 @@ def cmd_why(args, out, err) -> int:
 
 
 def _why(args, out) -> int:
-    from .cli import load
+    from memorder.cli.app import load
     if args.model != "rc11":
         raise MemorderError("`why` explains RC11's axioms: use --model rc11")
     program = load(args.file, args)
@@ -495,7 +495,7 @@ def _why(args, out) -> int:
             out.write(f"  breaks {name}: {AXIOM_TEXT.get(name, '')}\n")
             out.write("\n".join(format_cycle(program, ex, axiom_cycle(name, rc11.derive(ex.base())))) + "\n")
         if args.verbose:
-            from .render import text_listing
+            from memorder.output.graph import text_listing
             out.write(text_listing(program, ex, indent="    ") + "\n")
     if len(found) > args.limit:
         out.write(f"\n({len(found) - args.limit} more candidate(s) not shown; --limit N)\n")
@@ -507,7 +507,7 @@ def _state(state: dict) -> str:
 
 
 def register_cli(sub):
-    from .cli import add_run_options
+    from memorder.cli.app import add_run_options
     p = sub.add_parser("why", help="why an outcome is forbidden: the axiom and its cycle")
     p.add_argument("file")
     p.add_argument("--outcome", required=True, metavar="'r=1,x=0'",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from . import syntax as S
+from memorder.base import syntax as S
 
 KIND = {"exists": "Allowed", "~exists": "Forbidden", "forall": "Required"}
 _REG = re.compile(r"^(\d+):(.+)$")

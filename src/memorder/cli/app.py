@@ -13,8 +13,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import InternalError, MemorderError
-from .orders import parse_order
+from memorder.base.errors import InternalError, MemorderError
+from memorder.base.orders import parse_order
 
 
 class UsageError(MemorderError):
@@ -72,14 +72,14 @@ def add_run_options(p):
 
 def load(path, args):
     """Parse, validate and resolve one file's orderings."""
-    from .parse import load_program
-    from .program import resolve_orders
+    from memorder.frontend.native import load_program
+    from memorder.frontend.validate import resolve_orders
     program = load_program(path, fmt=args.fmt)
     return resolve_orders(program, parse_assignments(args.set))
 
 
 def run_check(path, args) -> dict:
-    from .check import check_file
+    from memorder.analyses.check import check_file
     return check_file(path, model=args.model, engine=args.engine, unroll=args.unroll,
                       timeout=args.timeout, max_executions=args.max_executions, fmt=args.fmt,
                       overrides=parse_assignments(args.set))
@@ -92,13 +92,13 @@ def exit_code(results) -> int:
 
 
 def cmd_check(args, out, err) -> int:
-    from .report import text_report
+    from memorder.output.text import text_report
     results = [run_check(f, args) for f in litmus_files(args.paths)]
     if args.json or args.output == "json":
         public = [{k: v for k, v in r.items() if k != "rendered"} for r in results]
         out.write(json.dumps(public[0] if len(public) == 1 else public, indent=2) + "\n")
     elif args.output == "herd":
-        from .herd_output import herd_report
+        from memorder.output.herd import herd_report
         for r in results:
             (err if r["status"] == "error" else out).write(
                 (r["rendered"] if r["status"] == "error" else herd_report(r)) + "\n")
@@ -121,7 +121,7 @@ def build_parser():
     p.set_defaults(func=cmd_check)
 
     # The other commands live next to what they do; each module adds its own parser.
-    from . import explain, regress, render, sweep
+    from memorder.analyses import explain; from memorder.analyses import regress; from memorder.output import graph as render; from memorder.analyses import sweep
     for module in (sweep, regress, render, explain):
         module.register_cli(sub)
     return parser

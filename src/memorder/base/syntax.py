@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .orders import MemoryOrder
+from memorder.base.orders import MemoryOrder
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import networkx as nx
 
-from .errors import MemorderError
-from .events import F, R, W
-from .explain import (
+from memorder.base.errors import MemorderError
+from memorder.model.events import F, R, W
+from memorder.analyses.explain import (
     AXIOM_TEXT, axiom_cycle, candidates, explain_race, line_of, line_text,
     matches, order_text, parse_outcome, race_events, thread_name,
 )
-from .models import rc11
+from memorder.model import rc11
 
 STYLE = {
     "po": dict(color="black"),
@@ -214,9 +214,9 @@ def text_listing(program, ex, race=None, cycle=(), indent="") -> str:
 
 def pick(program, args):
     """The execution `show` draws: (execution, title, race pair, cycle, notes)."""
-    from .check import Judge, _site_key, explore
-    from .enumerate import Explorer, Limits
-    from .models import MODELS
+    from memorder.analyses.check import Judge, _site_key, explore
+    from memorder.engines.explicit import Explorer, Limits
+    from memorder.model import MODELS
     judge = Judge(program)
     model = args.model
     if args.execution is not None:
@@ -273,7 +273,7 @@ def pick(program, args):
         if not failures:
             raise MemorderError("no assertion fails in any execution")
         (tid, node), (outcome, ex) = failures[0]
-        from .check import source_text
+        from memorder.analyses.check import source_text
         line = node.span.line
         title = (f"assertion `{source_text(program, node.span)}` ({program.threads[tid].name}, line "
                  f"{line}) fails; outcome {_state(judge.as_dict(outcome))}")
@@ -299,7 +299,7 @@ def cmd_show(args, out, err) -> int:
 
 
 def _show(args, out, err) -> int:
-    from .cli import load
+    from memorder.cli.app import load
     program = load(args.file, args)
     ex, what, race, cycle, notes = pick(program, args)
     title = f"{program.name}: {what}"
@@ -327,7 +327,7 @@ def _show(args, out, err) -> int:
 
 
 def register_cli(sub):
-    from .cli import add_run_options
+    from memorder.cli.app import add_run_options
     # `--format` here picks the output (the issue's `--format text`); add_run_options
     # also defines `--format` for the input format, renamed `--input-format` for show.
     p = sub.add_parser("show", help="draw one execution (race, outcome, assertion) as a graph",

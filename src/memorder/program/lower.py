@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import syntax as S
-from .errors import MemorderError
+from memorder.base import syntax as S
+from memorder.base.errors import MemorderError
 
 # Opcodes. Memory instructions are the ones that add events to an execution.
 LOCAL, JUMPF, JUMP, LOOP_INIT, LOOP_TICK, ASSUME, ASSERT = range(7)

@@ -14,9 +14,9 @@ import lark
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from .errors import MemorderError
-from .orders import MemoryOrder, parse_order
-from .syntax import (
+from memorder.base.errors import MemorderError
+from memorder.base.orders import MemoryOrder, parse_order
+from memorder.base.syntax import (
     Assert, Assume, Binary, Break, Cas, Condition, Const, Eval, Expect, Fence,
     FinalLoc, FinalReg, If, Let, Load, LocationDecl, OrderDecl, OrderParam,
     PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, Thread, Unary, While,
@@ -38,7 +38,7 @@ def grammar_text(name: str) -> str:
             return resource.read_text(encoding="utf-8")
     except (ImportError, OSError, TypeError, ValueError):
         pass  # not installed as a package, or an unusual loader: use the checkout
-    return (Path(__file__).parents[2] / "grammar" / name).read_text(encoding="utf-8")
+    return (Path(__file__).parents[3] / "grammar" / name).read_text(encoding="utf-8")
 
 
 _PARSER: lark.Lark | None = None
@@ -70,7 +70,7 @@ def load_program(path: str, text: str | None = None, fmt: str | None = None) -> 
         except (OSError, UnicodeDecodeError) as exc:
             raise MemorderError(f"cannot read file: {exc}", file=path) from None
     if fmt == "herd" or (fmt is None and _looks_like_herd(text)):
-        from .herd import parse_herd  # written separately; only needed for herd files
+        from memorder.frontend.herd import parse_herd  # written separately; only needed for herd files
         return parse_herd(text, path)
     return parse_native(text, path)
 
@@ -84,7 +84,7 @@ def _looks_like_herd(text: str) -> bool:
 
 def parse_native(text: str, file: str = "<input>") -> Program:
     """Parse and validate a native `.litmus` program."""
-    from .program import validate
+    from memorder.frontend.validate import validate
 
     try:
         tree = _parser().parse(text)

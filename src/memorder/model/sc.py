@@ -2,7 +2,7 @@
 
 Like sc.cat it defines no data races (herd7 flags none under SC).
 """
-from . import Lets
+from memorder.model import Lets
 
 
 def derive(x):

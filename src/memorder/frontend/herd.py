@@ -53,10 +53,10 @@ import lark
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .errors import MemorderError, unsupported
-from .orders import MemoryOrder, parse_order
-from .parse import end_position, grammar_text  # the one place that knows where grammars live
-from .syntax import (
+from memorder.base.errors import MemorderError, unsupported
+from memorder.base.orders import MemoryOrder, parse_order
+from memorder.frontend.native import end_position, grammar_text  # the one place that knows where grammars live
+from memorder.base.syntax import (
     NOSPAN, Binary, Break, Cas, Condition, Const, Eval, Fence, FinalLoc, FinalReg, If, Let,
     Load, LocationDecl, PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, Thread, Unary,
     While,

@@ -5,12 +5,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import compile as C
-from . import syntax as S
-from .enumerate import Explorer, Limits
-from .errors import MemorderError
-from .herd_output import herd_condition
-from .models import MODELS
+from memorder.program import lower as C
+from memorder.base import syntax as S
+from memorder.engines.explicit import Explorer, Limits
+from memorder.base.errors import MemorderError
+from memorder.output.herd import herd_condition
+from memorder.model import MODELS
 
 def source_text(program, span) -> str:
     """The source text of a span (first line only), for reports."""
@@ -155,12 +155,12 @@ def check_program(program, model="rc11", engine="enumerate", unroll=2, timeout=N
     if engine == "enumerate":
         summary = explore(program, model, unroll, timeout, max_executions)
     else:
-        from .smt import check_smt  # z3 is imported only there
+        from memorder.engines.smt import check_smt  # z3 is imported only there
         summary = check_smt(program, model=model, unroll=unroll, timeout=timeout,
                             cross_check=(engine == "both"))
     explanations = {}
     if summary.races and model == "rc11":
-        from .explain import explain_races
+        from memorder.analyses.explain import explain_races
         explanations = explain_races(program, summary)
     result = summarise(program, summary, model, engine, file, explanations)
     result["seconds"] = round(time.monotonic() - start, 3)
@@ -171,8 +171,8 @@ def check_file(path, model="rc11", engine="enumerate", unroll=2, timeout=None,
                max_executions=None, fmt=None, overrides=None) -> dict:
     """Parse, validate, resolve orderings and check one file. Bad input is a result
     with status "error" (and a compiler-style "rendered" message), not an exception."""
-    from .parse import load_program
-    from .program import resolve_orders
+    from memorder.frontend.native import load_program
+    from memorder.frontend.validate import resolve_orders
     source = None
     try:
         source = Path(path).read_text()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from .orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
-from .relations import Rel, Set
+from memorder.base.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
+from memorder.model.relations import Rel, Set
 
 R, W, F = "R", "W", "F"
 

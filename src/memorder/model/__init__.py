@@ -28,6 +28,6 @@ class Lets:
         return value
 
 
-from . import rc11, sc  # noqa: E402  (the models use Lets)
+from memorder.model import rc11, sc  # noqa: E402  (the models use Lets)
 
 MODELS = {"rc11": rc11, "sc": sc}

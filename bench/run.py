@@ -29,14 +29,16 @@ SHARED = HERE.parent.parent / "shared" / "bench"
 
 CHILD = r"""
 import json, resource, sys, time
-from memorder.frontend.native import load_program
-from memorder.analyses.check import check_program, explore
+from memorder.frontend.load import load_program
+from memorder.analyses.check import check_program
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
 program = load_program(sys.argv[1])
 t0 = time.perf_counter()
 if sys.argv[3] == "full":
-    r = check_program(program, timeout=float(sys.argv[2]))
+    r = check_program(program, Settings(timeout=float(sys.argv[2])))
 else:
-    s = explore(program, timeout=float(sys.argv[2]))
+    s = explore(program, Settings(timeout=float(sys.argv[2])))
     r = {"executions": s.executions, "explored": s.explored, "incomplete": s.incomplete,
          "races": list(s.races)}
 dt = time.perf_counter() - t0

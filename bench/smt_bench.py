@@ -24,10 +24,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
 
-from memorder.analyses.check import Judge  # noqa: E402
-from memorder.engines.explicit import Explorer, Limits  # noqa: E402
+from memorder.program.final import FinalStates as Judge  # noqa: E402
+from memorder.engines.explorer import Explorer, Limits  # noqa: E402
 from memorder.model import MODELS  # noqa: E402
-from memorder.frontend.native import load_program  # noqa: E402
+from memorder.frontend.load import load_program  # noqa: E402
 from memorder.frontend.validate import resolve_orders  # noqa: E402
 from memorder.engines.smt import smt_has_race  # noqa: E402
 

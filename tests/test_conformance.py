@@ -71,9 +71,10 @@ def test_agrees_with_herd(corpus, model, row):
     if row is None:
         missing_shared("litmus", corpus)
     from memorder.analyses.check import check_file
+    from memorder.engines.result import Settings
 
     path = shared_path("litmus", corpus, row["file"])
-    result = check_file(str(path), model=model)
+    result = check_file(str(path), Settings(model=model))
     where = f"{corpus}/{row['file']} (model {model})"
     assert result.get("status") == "ok", f"{where}: memorder failed: {result.get('error')}"
 

@@ -23,9 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from memorder.base import syntax as S
-from memorder.analyses.check import check_program, explore
+from memorder.analyses.check import check_program
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
 from memorder.base.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
-from memorder.frontend.native import load_program
+from memorder.frontend.load import load_program
 from memorder.frontend.validate import resolve_orders
 from memorder.engines.smt import MAX_COUNT, check_smt, compare
 
@@ -36,7 +38,7 @@ ON_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def agree(program, model="rc11", unroll=2):
-    ref = explore(program, model, unroll)
+    ref = explore(program, Settings(model, unroll=unroll))
     smt = check_smt(program, model=model, unroll=unroll)
     assert ref.incomplete is None and smt.incomplete is None
     diffs = compare(ref, smt)
@@ -53,7 +55,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.litmus"))
 def test_examples_engine_both(path, model):
     program = resolve_orders(load_program(str(path)), {})
     # Through check_program, as the CLI runs `--engine both`: raises on disagreement.
-    result = check_program(program, model=model, engine="both", unroll=2)
+    result = check_program(program, Settings(model=model, engine="both", unroll=2))
     assert result["status"] == "ok"
     agree(program, model)
 
@@ -161,7 +163,7 @@ def _random_agree(program, count_cap=None):
     on everything but the counts); returns whether every count was compared."""
     counted, cap = True, count_cap or MAX_COUNT
     for model in ("rc11", "sc"):
-        ref = explore(program, model, 2)
+        ref = explore(program, Settings(model, unroll=2))
         smt = check_smt(program, model=model, unroll=2, max_count=cap)
         # Below the cap the SMT engine must count: finding more executions is a disagreement.
         assert smt.counted or ref.explored > cap, f"{program}\n({model}): SMT over the count cap"

@@ -8,8 +8,11 @@ from hypothesis import HealthCheck, given, settings
 
 from memorder.program import lower as C
 from memorder.base import syntax as S
-from memorder.analyses.check import Judge, check_program, explore
-from memorder.engines.explicit import Explorer
+from memorder.analyses.check import check_program
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
+from memorder.program.final import FinalStates as Judge
+from memorder.engines.explorer import Explorer
 from memorder.model.events import Execution
 from memorder.model import rc11
 from memorder.base.orders import ACQUIRE, RELAXED, RELEASE, SEQ_CST, LEGAL
@@ -81,7 +84,7 @@ def test_weak_cas_fails_spuriously():
 
 def test_loop_bound_is_reported():
     spin = S.While(S.Binary("==", S.Load("x", ACQUIRE), S.Const(0)), ())
-    r = check_program(program([[spin], [store("x", 1, RELEASE)]]), unroll=2)
+    r = check_program(program([[spin], [store("x", 1, RELEASE)]]), Settings(unroll=2))
     assert r["bounded"] > 0
     assert r["executions"] >= 1
 
@@ -128,7 +131,7 @@ def _execution_key(ex: Execution):
 @SETTINGS
 @given(programs())
 def test_sc_outcomes_are_rc11_outcomes(prog):
-    sc = {tuple(sorted(o.items())) for o in check_program(prog, model="sc")["outcomes"]}
+    sc = {tuple(sorted(o.items())) for o in check_program(prog, Settings(model="sc"))["outcomes"]}
     rc = {tuple(sorted(o.items())) for o in check_program(prog)["outcomes"]}
     assert sc <= rc
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from memorder.base.errors import MemorderError
-from memorder.frontend.native import load_program, parse_native
+from memorder.frontend.load import load_program
+from memorder.frontend.native import parse_native
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "errors"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.litmus"))

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from memorder import cli
-from memorder.analyses.check import explore
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
 from memorder.analyses.explain import explain_races, parse_outcome
-from memorder.frontend.native import load_program, parse_native
+from memorder.frontend.load import load_program
+from memorder.frontend.native import parse_native
 from memorder.frontend.validate import resolve_orders
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

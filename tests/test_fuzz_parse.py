@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from memorder.base.errors import MemorderError
-from memorder.frontend.native import load_program, parse_native
+from memorder.frontend.load import load_program
+from memorder.frontend.native import parse_native
 from memorder.base.syntax import Program
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.litmus"))

@@ -497,7 +497,7 @@ def test_wrong_arity_and_valueless_calls():
 
 
 def test_load_program_dispatches_herd_files(tmp_path):
-    from memorder.frontend.native import load_program
+    from memorder.frontend.load import load_program
     path = tmp_path / "mp.litmus"
     path.write_text(MP, encoding="utf-8")
     program = load_program(str(path))

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
 from memorder.base.errors import MemorderError
 from memorder.base.orders import MemoryOrder
-from memorder.frontend.native import grammar_text, load_program, parse_native
+from memorder.frontend.grammars import grammar_text
+from memorder.frontend.load import load_program
+from memorder.frontend.native import parse_native
 from memorder.frontend.validate import param_uses, resolve_orders
 from memorder.base.syntax import (
     Assert, Assume, Binary, Break, Cas, Condition, Const, Eval, Expect, Fence,
@@ -323,9 +323,8 @@ def test_keywords_usable_as_names_where_unambiguous():
 # ---------------------------------------------------------------- dispatch
 
 def test_load_program_dispatches_herd_files(monkeypatch):
-    fake = types.ModuleType("memorder.frontend.herd")
-    fake.parse_herd = lambda text, file: (text, file)
-    monkeypatch.setitem(sys.modules, "memorder.frontend.herd", fake)
+    from memorder.frontend import load
+    monkeypatch.setattr(load, "parse_herd", lambda text, file: (text, file))
     herd_text = "\n\nC MP\n{ }\nP0(atomic_int* x) { }\n"
     assert load_program("mp.litmus", herd_text) == (herd_text, "mp.litmus")
     assert load_program("n.litmus", "atomic x", fmt="herd") == ("atomic x", "n.litmus")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from memorder import cli
-from memorder.analyses.check import explore
-from memorder.frontend.native import load_program
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
+from memorder.frontend.load import load_program
 from memorder.frontend.validate import resolve_orders
 from memorder.output.graph import execution_graph
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from memorder.base import syntax as S
-from memorder.analyses.check import check_program, explore
+from memorder.analyses.check import check_program
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
 from memorder.base.errors import MemorderError
 from memorder.base.orders import ACQUIRE, RELAXED, RELEASE, SEQ_CST
 from memorder.engines.smt import (Encoding, EngineDisagreement, check_smt, compare, smt_has_race,
@@ -85,7 +87,7 @@ def test_loop_bound_and_assume():
     p = prog([[spin], [S.Store("x", S.Const(1), RELEASE)]])
     s = check_smt(p, unroll=2)
     assert s.bounded >= 1 and s.executions == 3
-    assert not compare(explore(p, "rc11", 2), s)
+    assert not compare(explore(p, Settings("rc11", unroll=2)), s)
     blocked = prog([[S.Assume(S.Binary("==", S.Load("x", ACQUIRE), S.Const(1)))],
                     [S.Store("x", S.Const(1), RELEASE)]])
     s = check_smt(blocked)
@@ -126,7 +128,7 @@ def test_mo_is_a_strict_total_order_and_overwritten_writes_are_not_read():
     # A read after its own thread's store never reads the initial value (coherence).
     q = prog([[S.Store("x", S.Const(1), RELAXED), let("a", S.Load("x", RELAXED))]])
     assert set(check_smt(q).outcomes) == {(1, 1, 0)}
-    assert not compare(explore(p, "rc11", 2), s)
+    assert not compare(explore(p, Settings("rc11", unroll=2)), s)
 
 
 def test_timeout_is_inconclusive_never_a_pass():
@@ -139,13 +141,13 @@ def test_timeout_is_inconclusive_never_a_pass():
 
 def test_engine_both_agrees_and_disagreement_is_loud(monkeypatch):
     p = mp(RELAXED, RELAXED, plain_data=True)
-    result = check_program(p, engine="both")
+    result = check_program(p, Settings(engine="both"))
     assert result["races"] and result["executions"] == 3
     from memorder.engines import smt as smt_mod
     real = smt_mod.compare
     monkeypatch.setattr(smt_mod, "compare", lambda a, b: real(a, b) + ["planted difference"])
     with pytest.raises(EngineDisagreement, match="planted difference"):
-        check_program(p, engine="both")
+        check_program(p, Settings(engine="both"))
 
 
 def test_race_witness_is_the_solvers_execution_replayed():
@@ -153,7 +155,7 @@ def test_race_witness_is_the_solvers_execution_replayed():
     that pair (the explicit engine replays the solver's model), so `--engine smt`
     explains its races as the explicit engine does."""
     from pathlib import Path
-    from memorder.frontend.native import load_program
+    from memorder.frontend.load import load_program
     from memorder.frontend.validate import resolve_orders
     path = Path(__file__).resolve().parents[1] / "examples" / "pyo3_borrowflag_relaxed.litmus"
     program = resolve_orders(load_program(str(path)), {})
@@ -162,5 +164,5 @@ def test_race_witness_is_the_solvers_execution_replayed():
     (loc, first, second), witness = next(iter(summary.races.items()))
     racing = [e for e in witness.events if e.tid >= 0 and e.loc == loc and e.node in (first[1], second[1])]
     assert {e.tid for e in racing} == {first[0], second[0]}
-    result = check_program(program, engine="smt")
+    result = check_program(program, Settings(engine="smt"))
     assert "synchronises-with" in result["races"][0]["explanation"]

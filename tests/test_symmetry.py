@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 
 from conftest import require_shared
 from memorder.base import syntax as S
-from memorder.analyses.check import explore
-from memorder.frontend.native import load_program, parse_native
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
+from memorder.frontend.load import load_program
+from memorder.frontend.native import parse_native
 from memorder.frontend.validate import resolve_orders
 from memorder.engines.smt import Encoding, Session, _racing_keys, check_smt, compare, smt_has_race
 from memorder.engines.smt_algebra import z
@@ -85,9 +87,9 @@ def test_classes(program, classes):
 @pytest.mark.parametrize("family, race", [("borrowflag", False), ("borrowflag_rlx", True)])
 def test_borrowflag_races_agree(family, race):
     small = bench_program(family, 2)  # every answer, execution counts included
-    assert not compare(explore(small, "rc11", 2), check_smt(small, "rc11", 2))
+    assert not compare(explore(small, Settings("rc11", unroll=2)), check_smt(small, "rc11", 2))
     program = bench_program(family, 3)  # the race verdict and the racing pairs
-    ref = explore(program, "rc11", 2)
+    ref = explore(program, Settings("rc11", unroll=2))
     assert bool(ref.races) == race == smt_has_race(program, "rc11", 2)
     assert smt_race_keys(program, "rc11") == _keys(ref.races)
 
@@ -126,6 +128,6 @@ def symmetric_programs(draw):
 def test_symmetric_programs_race_alike(program):
     assert thread_symmetry(program) is not None
     for model in ("rc11", "sc"):
-        ref = _keys(explore(program, model, 2).races)
+        ref = _keys(explore(program, Settings(model, unroll=2)).races)
         assert smt_race_keys(program, model) == ref, f"{program}\n({model})"
         assert smt_has_race(program, model, 2) == bool(ref)

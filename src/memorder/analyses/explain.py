@@ -18,8 +18,11 @@ import sys
 import networkx as nx
 
 from memorder.base import syntax as S
-from memorder.analyses.check import Judge, explore, source_text
-from memorder.engines.explicit import Explorer, Limits
+from memorder.engines.explicit import explore
+from memorder.engines.result import Settings
+from memorder.program.final import FinalStates
+from memorder.program.sites import source_text
+from memorder.engines.explorer import Explorer, Limits
 from memorder.base.errors import MemorderError
 from memorder.model.events import F, R, W
 from memorder.model import rc11
@@ -282,12 +285,12 @@ def explain_races(program, summary) -> dict:
 
 
 def parse_outcome(program, text) -> dict:
-    """'reader.r=1, x=0' -> {"reader:r": 1, "x": 0} in Judge's keys.
+    """'reader.r=1, x=0' -> {"reader:r": 1, "x": 0} in FinalStates' keys.
 
     A register is `thread.r` or `thread:r`, or a bare `r` when exactly one
     thread has a register of that name; a bare location name is its final value.
     """
-    keys = Judge(program).keys
+    keys = FinalStates(program).keys
     locs = {l.name for l in program.locations}
     spec = {}
     for item in text.replace(";", ",").split(","):
@@ -335,7 +338,7 @@ AXIOM_TEXT = {
 def candidates(program, spec, unroll=2, timeout=None, max_candidates=None):
     """Complete candidate executions producing the outcome `spec`, as
     (snapshot, failing axiom names); and whether the search was cut short."""
-    judge = Judge(program)
+    judge = FinalStates(program)
     found = []
     # every candidate, consistent or not; still built in po ∪ rf order, so
     # candidates needing a po ∪ rf cycle (no-thin-air) never appear
@@ -444,7 +447,7 @@ def format_cycle(program, ex, cycle, indent="    ") -> list[str]:
 
 
 def cmd_why(args, out, err) -> int:
-    from memorder.cli.app import load
+    from memorder.cli.options import load_file as load
     try:
         return _why(args, out)
     except MemorderError as exc:
@@ -454,15 +457,15 @@ def cmd_why(args, out, err) -> int:
 
 
 def _why(args, out) -> int:
-    from memorder.cli.app import load
+    from memorder.cli.options import load_file as load
     if args.model != "rc11":
         raise MemorderError("`why` explains RC11's axioms: use --model rc11")
     program = load(args.file, args)
     spec = parse_outcome(program, args.outcome)
     shown = ", ".join(f"{k}={v}" for k, v in spec.items())
-    summary = explore(program, "rc11", args.unroll, args.timeout, args.max_executions,
+    summary = explore(program, Settings("rc11", "enumerate", args.unroll, args.timeout, args.max_executions),
                       witnesses=True)
-    judge = Judge(program)
+    judge = FinalStates(program)
     allowed = [o for o in summary.outcomes if matches(judge.as_dict(o), spec)]
     if allowed:
         out.write(f"{shown} is allowed under RC11: {len(allowed)} reachable final state(s) "
@@ -507,7 +510,7 @@ def _state(state: dict) -> str:
 
 
 def register_cli(sub):
-    from memorder.cli.app import add_run_options
+    from memorder.cli.options import add_run_options
     p = sub.add_parser("why", help="why an outcome is forbidden: the axiom and its cycle")
     p.add_argument("file")
     p.add_argument("--outcome", required=True, metavar="'r=1,x=0'",

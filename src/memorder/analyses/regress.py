@@ -44,7 +44,7 @@ def run_options(args) -> dict:
 
 def run_file(path: str, options: dict | None = None) -> dict:
     """Check one file's expectations; a JSON-ready dict with status and reason."""
-    from memorder.cli import app as cli
+    from memorder.cli import options as cli
     start = time.monotonic()
     opts = {**RUN_OPTIONS, **(options or {})}
     args = argparse.Namespace(**opts)
@@ -98,7 +98,7 @@ def _check_weakest(path, opts, expectations):
 
 
 def _assignments(texts):
-    from memorder.cli.app import parse_assignments
+    from memorder.cli.options import parse_assignments
     return parse_assignments(texts)
 
 
@@ -186,24 +186,25 @@ def details_text(path, opts, result, expectations) -> str:
 
 
 def _witnesses(path, opts, result, expectations) -> list[str]:
-    from memorder.cli import app as cli
-    from memorder.analyses.check import Judge, _site_key, explore
-    from memorder.engines.explicit import Explorer, Limits
+    from memorder.cli import options as cli
+    from memorder.engines.explicit import explore
+    from memorder.program.final import FinalStates as Judge
+    from memorder.program.sites import site_key as _site_key
+    from memorder.engines.explorer import Explorer, Limits
     from memorder.analyses.explain import explain_race, race_events
     from memorder.model import MODELS
     from memorder.output.graph import text_listing
     if opts["engine"] != "enumerate":
         return []
     args = argparse.Namespace(**opts)
-    program = cli.load(path, args)
+    program = cli.load_file(path, args)
     failed = {e["text"].split()[1] for e in expectations if e["met"] is False
               if len(e["text"].split()) > 1}
     if not expectations:
         failed = {"race-free", "assertions-hold"}
     out = []
     if failed & {"race-free", "assertions-hold"}:
-        summary = explore(program, opts["model"], opts["unroll"], opts["timeout"],
-                          opts["max_executions"], witnesses=True)
+        summary = explore(program, cli.settings(args), witnesses=True)
         if "race-free" in failed and summary.races:
             key = min(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2])))
             ex = summary.races[key]
@@ -306,7 +307,7 @@ def junit_xml(results, allow_bounded=False, name="memorder") -> str:
 
 
 def cmd_test(args, out, err) -> int:
-    from memorder.cli import app as cli
+    from memorder.cli import options as cli
     files = cli.litmus_files(args.paths)
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:
@@ -347,7 +348,7 @@ def _indent(text: str) -> str:
 
 
 def register_cli(sub):
-    from memorder.cli.app import add_run_options
+    from memorder.cli.options import add_run_options
     p = sub.add_parser("test", help="check every file's `expect` lines (CI regression runs)")
     p.add_argument("paths", nargs="+")
     add_run_options(p)

@@ -197,7 +197,7 @@ class Job:
 
 def load_base(job: Job):
     """The program with its parameters still symbolic; --set applied to defaults."""
-    from memorder.frontend.native import load_program
+    from memorder.frontend.load import load_program
     from memorder.frontend.validate import resolve_orders
     if job.program is not None:
         program = job.program
@@ -220,6 +220,11 @@ def load_base(job: Job):
     return program
 
 
+def _settings(job: Job, engine=None):
+    from memorder.engines.result import Settings
+    return Settings(job.model, engine or job.engine, job.unroll, job.timeout, job.max_executions)
+
+
 def _resolve(base, orderings: dict):
     from memorder.frontend.validate import resolve_orders
     return resolve_orders(base, orderings)
@@ -229,8 +234,7 @@ def run_assignment(base, job: Job, orderings: dict) -> dict:
     """Check one assignment; its properties (None where the run cannot tell)."""
     from memorder.analyses.check import check_program
     program = _resolve(base, orderings)
-    r = check_program(program, model=job.model, engine=job.engine, unroll=job.unroll,
-                      timeout=job.timeout, max_executions=job.max_executions, file=job.path)
+    r = check_program(program, _settings(job), file=job.path)
     # A run stopped early (timeout, --max-executions, solver unknown) proves what it
     # found, never the absence of something.
     complete = r.get("incomplete") is None and r["verdict"] not in ("incomplete", "inconclusive")
@@ -250,10 +254,12 @@ def run_assignment(base, job: Job, orderings: dict) -> dict:
 
 def run_witness(base, job: Job, orderings: dict, expectations) -> dict:
     """Explore one (failing) assignment keeping witnesses; one witness per failed expectation."""
-    from memorder.analyses.check import Judge, access_info, explore, summarise
+    from memorder.analyses.check import summarise
+    from memorder.engines.explicit import explore
+    from memorder.program.final import FinalStates as Judge
+    from memorder.program.sites import access_info
     program = _resolve(base, orderings)
-    summary = explore(program, job.model, job.unroll, job.timeout, job.max_executions,
-                      witnesses=True)
+    summary = explore(program, _settings(job, "enumerate"), witnesses=True)
     result = summarise(program, summary, job.model, "enumerate", job.path)
     judge = Judge(program)
     out = {}
@@ -306,7 +312,7 @@ def _satisfies(judge, outcome) -> bool:
 
 
 def _event_site(program, event) -> dict:
-    from memorder.analyses.check import access_info
+    from memorder.program.sites import access_info
     if event.is_init:
         return {"thread": None, "line": None, "access": f"initial {event.loc} = {event.val}"}
     site = access_info(program, event.tid, event.node)
@@ -332,7 +338,7 @@ def reads_from(program, execution) -> list[dict]:
 
 
 def race_dict(program, key, execution) -> dict:
-    from memorder.analyses.check import access_info
+    from memorder.program.sites import access_info
     loc, (t1, n1), (t2, n2) = key
     return {"location": loc, "first": access_info(program, t1, n1),
             "second": access_info(program, t2, n2),
@@ -726,7 +732,10 @@ def sweep_exit_code(result) -> int:
 
 def compare(job: Job, before: dict, after: dict) -> dict:
     """What changing the orderings from `before` to `after` adds and removes."""
-    from memorder.analyses.check import Judge, access_info, explore, summarise
+    from memorder.analyses.check import summarise
+    from memorder.engines.explicit import explore
+    from memorder.program.final import FinalStates as Judge
+    from memorder.program.sites import access_info
     base = load_base(job)
     declared = {d.name: d.default for d in base.params}
     for name in list(before) + list(after):
@@ -736,8 +745,7 @@ def compare(job: Job, before: dict, after: dict) -> dict:
     sides = {}
     for side, overrides in (("before", before), ("after", after)):
         program = _resolve(base, overrides)
-        summary = explore(program, job.model, job.unroll, job.timeout, job.max_executions,
-                          witnesses=True)
+        summary = explore(program, _settings(job, "enumerate"), witnesses=True)
         sides[side] = (program, summary, summarise(program, summary, job.model, "enumerate",
                                                     job.path))
     (pb, sb, rb), (pa, sa, ra) = sides["before"], sides["after"]
@@ -976,7 +984,7 @@ def compare_text(r: dict) -> str:
 # ---------------------------------------------------------------- command line
 
 def _job(path, args) -> Job:
-    from memorder.cli import app as cli
+    from memorder.cli import options as cli
     sets = cli.parse_assignments(args.set)
     text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None
     return Job(path=path, text=text, fmt=args.fmt,
@@ -986,7 +994,7 @@ def _job(path, args) -> Job:
 
 
 def cmd_sweep(args, out, err) -> int:
-    from memorder.cli import app as cli
+    from memorder.cli import options as cli
     if args.jobs is not None and args.jobs < 1:
         raise cli.UsageError("--jobs needs a positive number")
     only = None
@@ -1025,7 +1033,7 @@ def cmd_sweep(args, out, err) -> int:
 
 
 def cmd_compare(args, out, err) -> int:
-    from memorder.cli import app as cli
+    from memorder.cli import options as cli
     before = cli.parse_assignments(args.before)
     after = cli.parse_assignments(args.after)
     if not before and not after:
@@ -1046,7 +1054,7 @@ def cmd_compare(args, out, err) -> int:
 
 
 def register_cli(sub):
-    from memorder.cli import app as cli
+    from memorder.cli import options as cli
     p = sub.add_parser("sweep", help="every assignment of the ordering parameters, "
                                      "and the weakest sufficient ones")
     p.add_argument("paths", nargs="+")

@@ -7,82 +7,13 @@ failure with no expectations, or a result that is only bounded/incomplete),
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import traceback
-from pathlib import Path
 
 from memorder.base.errors import InternalError, MemorderError
-from memorder.base.orders import parse_order
-
-
-class UsageError(MemorderError):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(message)
-
-
-def litmus_files(paths) -> list[str]:
-    """Files named, and every *.litmus below directories named, in a stable order."""
-    files = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            files += sorted(str(f) for f in path.rglob("*.litmus"))
-        elif path.exists():
-            files.append(str(path))
-        else:
-            raise UsageError(f"no such file or directory: {p}")
-    if not files:
-        raise UsageError("no .litmus files found in " + ", ".join(paths))
-    return files
-
-
-def parse_assignments(texts) -> dict:
-    """`--set A=Acquire,B=Release` (repeatable) -> {"A": Acquire, "B": Release}."""
-    out = {}
-    for text in texts or ():
-        for item in text.split(","):
-            if not item.strip():
-                continue
-            name, sep, value = item.partition("=")
-            order = parse_order(value) if sep else None
-            if order is None:
-                raise UsageError(f"expected NAME=Ordering, got {item.strip()!r}")
-            out[name.strip()] = order
-    return out
-
-
-def add_run_options(p):
-    """Options every command that explores programs shares."""
-    p.add_argument("--model", default="rc11", choices=["rc11", "sc"])
-    p.add_argument("--engine", default="enumerate", choices=["enumerate", "smt", "both"])
-    p.add_argument("--unroll", type=int, default=2, metavar="N", help="loop bound (default 2)")
-    p.add_argument("--timeout", type=float, default=None, metavar="S")
-    p.add_argument("--max-executions", type=int, default=None, metavar="N")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=Ordering",
-                   help="override an `order` parameter (repeatable, or comma-separated)")
-    p.add_argument("--format", dest="fmt", choices=["native", "herd"], default=None,
-                   help="input format (default: herd when the first line is `C name`)")
-
-
-def load(path, args):
-    """Parse, validate and resolve one file's orderings."""
-    from memorder.frontend.native import load_program
-    from memorder.frontend.validate import resolve_orders
-    program = load_program(path, fmt=args.fmt)
-    return resolve_orders(program, parse_assignments(args.set))
-
-
-def run_check(path, args) -> dict:
-    from memorder.analyses.check import check_file
-    return check_file(path, model=args.model, engine=args.engine, unroll=args.unroll,
-                      timeout=args.timeout, max_executions=args.max_executions, fmt=args.fmt,
-                      overrides=parse_assignments(args.set))
+from memorder.cli.options import (UsageError, _Parser, add_run_options, litmus_files,
+                                  run_check)
 
 
 def exit_code(results) -> int:

@@ -35,7 +35,9 @@ from types import SimpleNamespace
 import z3
 
 from memorder.base import syntax as S
-from memorder.analyses.check import Judge, Summary, _site_key, race_key
+from memorder.engines.result import Result, Settings
+from memorder.program.final import FinalStates
+from memorder.program.sites import Site, race_key, site_key
 from memorder.base.errors import MemorderError, InternalError
 from memorder.model import MODELS
 from memorder.base.orders import ACQ_REL, ACQUIRE, RELAXED, RELEASE, SEQ_CST
@@ -570,7 +572,7 @@ class Encoding:
 
     # -------------------------------------------------------- final state
     def final(self):
-        """Terms of the final state: outcome tuple (Judge's layout), condition, filter."""
+        """Terms of the final state: outcome tuple (FinalStates' layout), condition, filter."""
         if self._final is not None:
             return self._final
         x = self.x
@@ -585,7 +587,7 @@ class Encoding:
                 last = [or_list([not1(x[o.id]), self.mo_lt(o.id, w.id)])
                         for o in ws if o is not w and not self.exclusive(o, w) and x[o.id] is not False]
                 self.constraints.append(implies(and_list([x[w.id]] + last), v == w.val))
-        judge = Judge(self.program)
+        judge = FinalStates(self.program)
         regs = [w.end.regs for w in self.walkers]
         outcome = [regs[judge.thread_index[t]].get(r, bv(0, self.zctx)) for t, r in judge.reg_keys]
         outcome += [fin[l] for l in judge.loc_names]
@@ -751,7 +753,7 @@ def _witness(enc, rd, key=None):
     thread's events) and source node; initial writes by location. A replay
     that finds no such execution (or one without the race) means the engines
     disagree: an internal error, never a silent witness-less answer."""
-    from memorder.engines.explicit import Explorer
+    from memorder.engines.explorer import Explorer
 
     target, ident, per_thread = {}, {}, [0] * len(enc.program.threads)
     for e in enc.events:
@@ -803,9 +805,9 @@ def _witness(enc, rd, key=None):
 
 
 def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
-              max_count=MAX_COUNT) -> Summary:
-    """The SMT engine on one (resolved) program: a Summary like check.explore's."""
-    summary = Summary()
+              max_count=MAX_COUNT) -> Result:
+    """The SMT engine on one (resolved) program: a Result like the explicit engine's."""
+    summary = Result()
     enc = Encoding(program, model, unroll)
     fin = enc.final()
     sess = Session(enc, timeout)
@@ -835,7 +837,7 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
         sites = {}
         for w in enc.walkers:
             for g, node in w.failures:
-                sites.setdefault((w.tid, node), []).append(g)
+                sites.setdefault(Site(w.tid, node), []).append(g)
         s.push()
         s.add(z(good, enc.zctx))
         for key, gs in sites.items():
@@ -901,8 +903,8 @@ def _count(enc, sess, fin, summary, max_count):
 
 def _cross_check(program, model, unroll, timeout, smt_summary):
     """`--engine both`: run the explicit engine and compare every answer."""
-    from memorder.analyses.check import explore
-    ref = explore(program, model, unroll, timeout)
+    from memorder.engines.explicit import explore
+    ref = explore(program, Settings(model, "enumerate", unroll, timeout))
     if ref.incomplete is not None or smt_summary.incomplete is not None:
         return  # nothing to compare against; the caller reports `incomplete`
     diffs = compare(ref, smt_summary)
@@ -912,7 +914,7 @@ def _cross_check(program, model, unroll, timeout, smt_summary):
             f"(model {model}, unroll {unroll}):\n  " + "\n  ".join(diffs))
 
 
-def compare(ref: Summary, smt: Summary, judge=None) -> list[str]:
+def compare(ref: Result, smt: Result, judge=None) -> list[str]:
     """Differences between the explicit engine's summary `ref` and the SMT one."""
     out = []
 
@@ -1007,7 +1009,7 @@ def _orbit(sym, key):
         for b in sym.class_of(tb) or (tb,):
             if a != b:
                 # loc is accessed by two threads, so it is no thread's private location
-                first, second = sorted([(a, sym.node(ta, a, na)), (b, sym.node(tb, b, nb))], key=_site_key)
+                first, second = sorted([Site(a, sym.node(ta, a, na)), Site(b, sym.node(tb, b, nb))], key=site_key)
                 images.add((loc, first, second))
     return images
 

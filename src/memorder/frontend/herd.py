@@ -55,7 +55,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from memorder.base.errors import MemorderError, unsupported
 from memorder.base.orders import MemoryOrder, parse_order
-from memorder.frontend.native import end_position, grammar_text  # the one place that knows where grammars live
+from memorder.frontend.grammars import end_position, grammar_text
 from memorder.base.syntax import (
     NOSPAN, Binary, Break, Cas, Condition, Const, Eval, Fence, FinalLoc, FinalReg, If, Let,
     Load, LocationDecl, PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, Thread, Unary,

@@ -1,7 +1,7 @@
 """The native `.litmus` front end: text -> lark parse tree -> AST (syntax.py).
 
-`parse_native` parses and validates one native program; `load_program` reads a
-file and picks the front end (herd7's C format when the first line is `C name`).
+`parse_native` parses and validates one native program (load.py picks the
+front end for a file).
 Every problem with the input surfaces as a located `MemorderError`, never as a
 lark exception or a Python traceback.
 """
@@ -15,30 +15,13 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from memorder.base.errors import MemorderError
+from memorder.frontend.grammars import end_position, grammar_text
 from memorder.base.orders import MemoryOrder, parse_order
 from memorder.base.syntax import (
     Assert, Assume, Binary, Break, Cas, Condition, Const, Eval, Expect, Fence,
     FinalLoc, FinalReg, If, Let, Load, LocationDecl, OrderDecl, OrderParam,
     PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, Thread, Unary, While,
 )
-
-
-# ---------------------------------------------------------------- grammar loading
-
-def grammar_text(name: str) -> str:
-    """The text of grammar file `name` (e.g. "memorder.lark").
-
-    Installed wheels ship `grammar/` as `memorder/grammar/`; a source or
-    editable checkout has it at the repository's top level.
-    """
-    try:
-        from importlib.resources import files
-        resource = files("memorder") / "grammar" / name
-        if resource.is_file():
-            return resource.read_text(encoding="utf-8")
-    except (ImportError, OSError, TypeError, ValueError):
-        pass  # not installed as a package, or an unusual loader: use the checkout
-    return (Path(__file__).parents[3] / "grammar" / name).read_text(encoding="utf-8")
 
 
 _PARSER: lark.Lark | None = None
@@ -52,35 +35,7 @@ def _parser() -> lark.Lark:
     return _PARSER
 
 
-# ---------------------------------------------------------------- entry points
-
-def load_program(path: str, text: str | None = None, fmt: str | None = None) -> Program:
-    """Read `path` (unless `text` is given) and parse it with the right front end.
-
-    `fmt` is "native", "herd" or None (decide from the first non-blank line:
-    herd7's C litmus files begin with `C name`).
-    """
-    if fmt not in (None, "native", "herd"):
-        raise MemorderError(f"unknown input format '{fmt}' (expected native or herd)", file=path)
-    if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise MemorderError("no such file", file=path) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MemorderError(f"cannot read file: {exc}", file=path) from None
-    if fmt == "herd" or (fmt is None and _looks_like_herd(text)):
-        from memorder.frontend.herd import parse_herd  # written separately; only needed for herd files
-        return parse_herd(text, path)
-    return parse_native(text, path)
-
-
-def _looks_like_herd(text: str) -> bool:
-    for line in text.splitlines():
-        if line.strip():
-            return re.match(r"C\s", line) is not None
-    return False
-
+# ---------------------------------------------------------------- entry point
 
 def parse_native(text: str, file: str = "<input>") -> Program:
     """Parse and validate a native `.litmus` program."""
@@ -201,15 +156,6 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> MemorderError:
     # UnexpectedEOF and anything lark adds later: still located, still an error.
     line, column = end_position(text)
     return MemorderError("unexpected end of input", line, column, file=file)
-
-
-def end_position(text: str) -> tuple[int, int]:
-    """Line and column just after the last non-blank character (where input ran out)."""
-    stripped = text.rstrip()
-    if not stripped:
-        return 1, 1
-    lines = stripped.splitlines()
-    return len(lines), len(lines[-1]) + 1
 
 
 # ---------------------------------------------------------------- tree -> AST

@@ -214,8 +214,11 @@ def text_listing(program, ex, race=None, cycle=(), indent="") -> str:
 
 def pick(program, args):
     """The execution `show` draws: (execution, title, race pair, cycle, notes)."""
-    from memorder.analyses.check import Judge, _site_key, explore
-    from memorder.engines.explicit import Explorer, Limits
+    from memorder.engines.explicit import explore
+    from memorder.engines.result import Settings
+    from memorder.program.final import FinalStates as Judge
+    from memorder.program.sites import site_key as _site_key
+    from memorder.engines.explorer import Explorer, Limits
     from memorder.model import MODELS
     judge = Judge(program)
     model = args.model
@@ -234,8 +237,8 @@ def pick(program, args):
             raise MemorderError(f"--execution {args.execution}: there are only {len(found)} "
                                 "complete consistent executions")
         return found[-1], f"execution {args.execution}", None, (), []
-    summary = explore(program, model, args.unroll, args.timeout, args.max_executions,
-                      witnesses=True)
+    summary = explore(program, Settings(model, "enumerate", args.unroll, args.timeout,
+                                        args.max_executions), witnesses=True)
     if args.outcome is not None:
         spec = parse_outcome(program, args.outcome)
         for outcome in sorted(summary.outcomes):
@@ -273,7 +276,7 @@ def pick(program, args):
         if not failures:
             raise MemorderError("no assertion fails in any execution")
         (tid, node), (outcome, ex) = failures[0]
-        from memorder.analyses.check import source_text
+        from memorder.program.sites import source_text
         line = node.span.line
         title = (f"assertion `{source_text(program, node.span)}` ({program.threads[tid].name}, line "
                  f"{line}) fails; outcome {_state(judge.as_dict(outcome))}")
@@ -299,7 +302,7 @@ def cmd_show(args, out, err) -> int:
 
 
 def _show(args, out, err) -> int:
-    from memorder.cli.app import load
+    from memorder.cli.options import load_file as load
     program = load(args.file, args)
     ex, what, race, cycle, notes = pick(program, args)
     title = f"{program.name}: {what}"
@@ -327,7 +330,7 @@ def _show(args, out, err) -> int:
 
 
 def register_cli(sub):
-    from memorder.cli.app import add_run_options
+    from memorder.cli.options import add_run_options
     # `--format` here picks the output (the issue's `--format text`); add_run_options
     # also defines `--format` for the input format, renamed `--input-format` for show.
     p = sub.add_parser("show", help="draw one execution (race, outcome, assertion) as a graph",

@@ -7,36 +7,14 @@ failure with no expectations, or a result that is only bounded/incomplete),
 """
 from __future__ import annotations
 
-import json
+import importlib
 import sys
 import traceback
 
 from memorder.base.errors import InternalError, MemorderError
-from memorder.cli.options import (UsageError, _Parser, add_run_options, litmus_files,
-                                  run_check)
+from memorder.cli.options import UsageError, _Parser
 
-
-def exit_code(results) -> int:
-    if any(r["status"] == "error" for r in results):
-        return 2
-    return 0 if all(r["verdict"] == "pass" for r in results) else 1
-
-
-def cmd_check(args, out, err) -> int:
-    from memorder.output.text import text_report
-    results = [run_check(f, args) for f in litmus_files(args.paths)]
-    if args.json or args.output == "json":
-        public = [{k: v for k, v in r.items() if k != "rendered"} for r in results]
-        out.write(json.dumps(public[0] if len(public) == 1 else public, indent=2) + "\n")
-    elif args.output == "herd":
-        from memorder.output.herd import herd_report
-        for r in results:
-            (err if r["status"] == "error" else out).write(
-                (r["rendered"] if r["status"] == "error" else herd_report(r)) + "\n")
-    else:
-        for r in results:
-            (err if r["status"] == "error" else out).write(text_report(r) + "\n\n")
-    return exit_code(results)
+COMMANDS = ("check", "sweep", "test", "show", "why")
 
 
 def build_parser():
@@ -44,17 +22,8 @@ def build_parser():
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("check", help="outcomes, races and verdict of litmus files")
-    p.add_argument("paths", nargs="+")
-    add_run_options(p)
-    p.add_argument("--json", action="store_true", help="JSON output (same as --output json)")
-    p.add_argument("--output", choices=["text", "json", "herd"], default="text")
-    p.set_defaults(func=cmd_check)
-
-    # The other commands live next to what they do; each module adds its own parser.
-    from memorder.analyses import explain; from memorder.analyses import regress; from memorder.output import graph as render; from memorder.analyses import sweep
-    for module in (sweep, regress, render, explain):
-        module.register_cli(sub)
+    for name in COMMANDS:  # each command's module adds its own parser
+        importlib.import_module(f"memorder.cli.{name}").register(sub)
     return parser
 
 

@@ -32,8 +32,21 @@ class Result:
     negative: int = 0       # ... and where it does not (the report applies ~exists' flip)
     races: dict = field(default_factory=dict)         # (loc, Site, Site) -> witness
     failures: dict = field(default_factory=dict)      # Site -> (outcome, witness)
+    # Run-time findings other than assertions (out-of-bounds, division-by-zero,
+    # shift-overflow, spins-forever): (kind, Site) -> (outcome or None, witness)
+    findings: dict = field(default_factory=dict)
     incomplete: str | None = None                     # why the search stopped early
-    counted: bool = True    # False: the figures above are not counts (see `uncounted`)
+    counted: bool = True    # False: the figures above are not counts, only 0 / 1 for "some"
+    # Whether some complete execution exists, where the engine did not count them
+    # (None: read it off `executions`).
+    complete_reached: bool | None = None
+
+    @property
+    def vacuous(self) -> bool:
+        """No execution completed (every one blocked or cut by the loop bound),
+        and nothing was found: there is nothing to judge."""
+        reached = self.executions > 0 if self.complete_reached is None else self.complete_reached
+        return not reached and not self.races and not self.failures and not self.findings
 
     @property
     def cut(self) -> bool:

@@ -73,7 +73,7 @@ def test_bounded_results_are_never_a_pass(tmp_path):
     code, r = check_json(str(f))
     assert r["bounded"] > 0 and r["verdict"] == "bounded" and code == 1
     code, out, _ = run("check", str(f))
-    assert "up to the loop bound" in out
+    assert "BOUNDED" in out and "loop bound" in out and "PASS" not in out
 
 
 def test_limits_stop_exploration_and_say_so():

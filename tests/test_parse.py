@@ -1,6 +1,8 @@
 """The native front end: text -> AST. AST equality ignores spans (compare=False)."""
 from __future__ import annotations
 
+import types
+
 import re
 from pathlib import Path
 
@@ -324,17 +326,18 @@ def test_keywords_usable_as_names_where_unambiguous():
 
 def test_load_program_dispatches_herd_files(monkeypatch):
     from memorder.frontend import load
-    monkeypatch.setattr(load, "parse_herd", lambda text, file: (text, file))
+    monkeypatch.setattr(load, "parse_herd",
+                        lambda text, file: types.SimpleNamespace(threads=(0,), text=text, file=file))
     herd_text = "\n\nC MP\n{ }\nP0(atomic_int* x) { }\n"
-    assert load_program("mp.litmus", herd_text) == (herd_text, "mp.litmus")
-    assert load_program("n.litmus", "atomic x", fmt="herd") == ("atomic x", "n.litmus")
+    assert load_program("mp.litmus", herd_text).text == herd_text
+    assert load_program("n.litmus", "atomic x", fmt="herd").text == "atomic x"
     # `Chello` or a native file whose first line is not `C ...` is native.
-    assert load_program("n.litmus", "atomic C").locations[0].name == "C"
+    assert load_program("n.litmus", "atomic C\nthread t { }").locations[0].name == "C"
 
 
 def test_load_program_reads_files(tmp_path):
     f = tmp_path / "a.litmus"
-    f.write_text("atomic x = 5")
+    f.write_text("atomic x = 5\nthread t { }")
     assert load_program(str(f)).locations == (LocationDecl("x", True, 5),)
     with pytest.raises(MemorderError, match="no such file"):
         load_program(str(tmp_path / "missing.litmus"))

@@ -49,58 +49,34 @@ def error_result(path, exc: MemorderError, source=None) -> dict:
 
 
 def summarise(program, summary: Result, model, engine, file=None, explanations=None) -> dict:
-    judge = FinalStates(program)
-    outcomes = [judge.as_dict(o) for o in sorted(summary.outcomes)]
-    cond = None
-    if program.condition is not None:
-        c = program.condition
-        reachable = summary.positive > 0
-        holds = {"exists": reachable, "~exists": not reachable,
-                 "forall": summary.negative == 0}[c.kind]
-        # As herd7's Witnesses: `~exists p` counts the executions satisfying ~p as positive.
-        positive, negative = summary.positive, summary.negative
-        if not summary.counted:  # the engine decided reachability without counting
-            positive = negative = None
-        elif c.kind == "~exists":
-            positive, negative = negative, positive
-        cond = {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
-                "positive": positive, "negative": negative,
-                "herd_text": herd_condition(c.kind, c.expr)}
-    races = []
-    for key in sorted(summary.races, key=race_sort_key):
-        loc, (t1, n1), (t2, n2) = key
-        race = {"location": loc, "first": access_info(program, t1, n1),
-                "second": access_info(program, t2, n2)}
-        if explanations and key in explanations:
-            race["explanation"] = explanations[key]
-        races.append(race)
+    """The JSON-contract dict of one engine run (DESIGN.md, "Results")."""
+    finals = FinalStates(program)
+    cut = undecided_reason(summary)
+    cond = _condition(program, summary, cut)
+    races = _races(program, summary, explanations or {})
     failures = []
-    for (tid, node), (outcome, _) in sorted(summary.failures.items(), key=lambda kv: site_key(kv[0])):
-        info = access_info(program, tid, node)
+    for site, (outcome, _) in sorted(summary.failures.items(), key=lambda kv: site_key(kv[0])):
+        info = access_info(program, *site)
         failures.append({"thread": info["thread"], "line": info["line"],
-                         "assertion": info["access"], "outcome": judge.as_dict(outcome)})
-    # With part of the executions unexplored (cut by the loop bound or a limit),
-    # a universal claim found to hold, or an existential one not yet witnessed,
-    # is only known up to what was explored.
-    partial = summary.bounded > 0 or summary.incomplete is not None
-    expectations = []
-    for ex in program.expects:
-        met = _expectation_met(ex, cond, races, failures)
-        entry = {"text": ex.text, "met": met}
-        universal = ex.kind in ("race-free", "~exists", "assertions-hold")
-        if partial and met is not None and met == universal:
-            entry["up_to_bound"] = True
-        expectations.append(entry)
-    verdict = _verdict(program, expectations, races, failures, partial, summary)
+                         "assertion": info["access"], "outcome": finals.as_dict(outcome)})
+    findings = _findings(program, summary, finals)
+    expectations = [expectation(e, cond, races, failures, findings, cut) for e in program.expects]
     return {
         "file": file or program.file, "test": program.name, "model": model, "engine": engine,
         "status": "ok", "error": None,
         "executions": summary.executions if summary.counted else None,
-        "explored": summary.explored, "blocked": summary.blocked, "bounded": summary.bounded,
-        "filtered": summary.filtered,
+        "explored": summary.explored if summary.counted else None,
+        "blocked": summary.blocked if summary.counted else None,
+        "bounded": summary.bounded if summary.counted else None,
+        "filtered": summary.filtered if summary.counted else None,
+        "counted": summary.counted,
         "incomplete": summary.incomplete,
-        "outcomes": outcomes, "condition": cond, "races": races,
-        "assertion_failures": failures, "expectations": expectations, "verdict": verdict,
+        "vacuous": summary.vacuous,
+        "outcomes": [finals.as_dict(o) for o in sorted(summary.outcomes)],
+        "condition": cond, "races": races,
+        "assertion_failures": failures, "findings": findings,
+        "expectations": expectations,
+        "verdict": verdict(program, summary, expectations, races, failures, findings, cut),
         # the keys herd7 lists: a `locations` clause's and the condition's, sorted
         "shown": sorted(set(program.observed or ()) | set(
             condition_keys(program.condition.expr) if program.condition else ()), key=_shown_order),
@@ -109,34 +85,111 @@ def summarise(program, summary: Result, model, engine, file=None, explanations=N
     }
 
 
-def _expectation_met(ex, cond, races, failures):
-    if ex.kind == "race-free":
-        return not races
-    if ex.kind == "race":
-        return bool(races)
-    if ex.kind in ("exists", "~exists"):
-        if cond is None:
-            return False
-        return cond["reachable"] if ex.kind == "exists" else not cond["reachable"]
-    if ex.kind == "assertions-hold":
-        return not failures
-    return None  # "weakest" is a claim about a sweep, checked by `memorder test` / `sweep`
-
-
-def _verdict(program, expectations, races, failures, partial, summary):
-    checked = [e for e in expectations if e["met"] is not None]
-    if program.expects:
-        if any(e["met"] is False and not e.get("up_to_bound") for e in checked):
-            return "fail"
-    elif races or failures:
-        return "fail"
-    undecided = any(e.get("up_to_bound") for e in checked) or (not program.expects and partial)
-    if not undecided:
-        return "pass"
+def undecided_reason(summary: Result) -> str | None:
+    """Why what was not found may still exist: "vacuous" (nothing completed),
+    "inconclusive" (the solver), "incomplete" (a limit), "bounded" (the loop
+    bound), or None when the search covered every execution."""
+    if summary.vacuous:
+        return "vacuous"
     if summary.incomplete is not None:
-        # a solver `unknown` is "inconclusive"; a limit that stopped exploration, "incomplete"
         return "inconclusive" if summary.incomplete.startswith("inconclusive") else "incomplete"
-    return "bounded"
+    if summary.bounded:  # None (uncounted) or 0: nothing was cut
+        return "bounded"
+    return None
+
+
+def _condition(program, summary: Result, cut) -> dict | None:
+    """The final condition's figures. `reachable` is whether some counted execution
+    satisfies the proposition; `holds` is the condition's own verdict (herd's Ok).
+    Each is None where a cut search leaves it unknown."""
+    c = program.condition
+    if c is None:
+        return None
+    some_pos, some_neg = bool(summary.positive), bool(summary.negative)
+    reachable = True if some_pos else (None if cut else False)
+    if c.kind == "exists":
+        holds = reachable
+    elif c.kind == "~exists":
+        holds = None if reachable is None else not reachable
+    else:  # forall: every execution satisfies the proposition
+        holds = False if some_neg else (None if cut else True)
+    if cut == "vacuous":
+        reachable = holds = None  # no complete execution: nothing to judge
+    # As herd7's Witnesses: `~exists p` counts the executions satisfying ~p as positive.
+    positive, negative = summary.positive, summary.negative
+    if not summary.counted:  # the engine decided reachability without counting
+        positive = negative = None
+    elif c.kind == "~exists":
+        positive, negative = negative, positive
+    return {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
+            "positive": positive, "negative": negative,
+            "herd_text": herd_condition(c.kind, c.expr)}
+
+
+def _races(program, summary: Result, explanations) -> list:
+    races = []
+    for key in sorted(summary.races, key=race_sort_key):
+        loc, first, second = key
+        race = {"location": loc, "first": access_info(program, *first),
+                "second": access_info(program, *second)}
+        if key in explanations:
+            race["explanation"] = explanations[key]
+        races.append(race)
+    return races
+
+
+def _findings(program, summary: Result, finals) -> list:
+    """Every run-time finding but assertions (JSON `findings`, DESIGN.md): panics and the like."""
+    out = []
+    for (kind, site), (outcome, _) in sorted(summary.findings.items(),
+                                             key=lambda kv: (kv[0][0], site_key(kv[0][1]))):
+        info = access_info(program, *site)
+        out.append({"kind": kind, "thread": info["thread"], "line": info["line"],
+                    "access": info["access"],
+                    "outcome": finals.as_dict(outcome) if outcome is not None else None})
+    return out
+
+
+PANICS = ("out-of-bounds", "division-by-zero", "shift-overflow")
+
+
+def expectation(ex, cond, races, failures, findings, cut) -> dict:
+    """{"text", "met"}: met is True/False where the run decides it, None where a cut
+    (or vacuous) search leaves it open, with "undecided" saying why; `weakest` is a
+    claim about a sweep, checked by `memorder sweep` / `memorder test`."""
+    if ex.kind == "weakest":
+        return {"text": ex.text, "met": None}
+    panics = [f for f in findings if f["kind"] in PANICS]
+    if ex.kind in ("race-free", "race", "assertions-hold", "assertion-fails", "panics"):
+        found = {"race-free": races, "race": races, "assertions-hold": failures,
+                 "assertion-fails": failures, "panics": panics}[ex.kind]
+        present = True if found else (None if cut else False)
+        wants = ex.kind in ("race", "assertion-fails", "panics")
+    elif ex.kind in ("exists", "~exists"):
+        present, wants = cond["reachable"], ex.kind == "exists"
+    else:  # holds / fails: the condition's own verdict
+        present, wants = cond["holds"], ex.kind == "holds"
+    if cut == "vacuous":
+        present = None
+    if present is None:
+        return {"text": ex.text, "met": None, "undecided": cut}
+    return {"text": ex.text, "met": present == wants}
+
+
+def verdict(program, summary, expectations, races, failures, findings, cut) -> str:
+    """pass / fail / bounded / incomplete / inconclusive / vacuous (see CONTRACT: a cut
+    or vacuous search is never a pass)."""
+    if cut == "vacuous":
+        return "vacuous"
+    if program.expects:
+        if any(e["met"] is False for e in expectations):
+            return "fail"
+        open_ = any(e["met"] is None and "undecided" in e for e in expectations)
+    else:
+        if races or failures or findings:
+            return "fail"
+        open_ = cut is not None
+    return cut if open_ else "pass"
 
 
 def _shown_order(key):

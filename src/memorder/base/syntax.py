@@ -248,9 +248,6 @@ class Condition:
     span: Span = field(default=NOSPAN, compare=False)
 
 
-EXPECT_KINDS = ("race-free", "race", "exists", "~exists", "assertions-hold", "weakest")
-
-
 @dataclass(frozen=True)
 class Expect:
     """An `expect` line. For kind "weakest", `orderings` pins the minimal assignment(s)."""

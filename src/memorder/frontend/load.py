@@ -10,6 +10,7 @@ from pathlib import Path
 
 from memorder.base.errors import MemorderError
 from memorder.base.syntax import Program
+from memorder.frontend.grammars import end_position
 from memorder.frontend.herd import parse_herd
 from memorder.frontend.native import parse_native
 from memorder.frontend.validate import resolve_orders
@@ -38,12 +39,19 @@ def load_program(path: str, text: str | None = None, fmt: str | None = None) -> 
         text = read_source(path)
     try:
         if fmt == "herd" or (fmt is None and looks_like_herd(text)):
-            return parse_herd(text, path)
-        return parse_native(text, path)
+            program = parse_herd(text, path)
+        else:
+            program = parse_native(text, path)
     except MemorderError as exc:
         if exc.file is None:
             exc.file = path
         raise
+    if not program.threads:  # nothing could run: no execution, no verdict
+        line, column = end_position(text)
+        what = "the file is empty" if not text.strip() else "the program has no threads"
+        raise MemorderError(f"{what}: nothing to check (declare at least one `thread`)",
+                            line, column, file=path)
+    return program
 
 
 def load(path: str, fmt: str | None = None, overrides: dict | None = None,

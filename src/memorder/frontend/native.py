@@ -274,7 +274,8 @@ class _Builder:
         kind = item.data[len("expect_"):]
         if kind != "weakest":
             kind = {"race_free": "race-free", "not_exists": "~exists",
-                    "assertions_hold": "assertions-hold"}.get(kind, kind)
+                    "assertions_hold": "assertions-hold",
+                    "assertion_fails": "assertion-fails"}.get(kind, kind)
             return Expect(kind, text, (), _span(item))
         orderings = []
         for weak in item.children:

@@ -157,9 +157,14 @@ def validate(program: Program) -> None:
     if program.condition is not None:
         _check_condition(program, program.condition, locations, threads)
     for expect in program.expects:
-        if expect.kind in ("exists", "~exists") and program.condition is None:
+        if expect.kind in ("exists", "~exists", "holds", "fails") and program.condition is None:
             raise _error(f"`expect {expect.kind}` needs a final condition "
                          "(exists/~exists/forall (...))", expect.span, program)
+        if expect.kind in ("exists", "~exists") and program.condition.kind == "forall":
+            # reachability of a forall's body is not what a forall claims
+            raise _error(f"`expect {expect.kind}` asks whether a state is reachable, but the "
+                         f"condition is a forall: use `expect holds` or `expect fails` for its "
+                         "verdict", expect.span, program)
         for name, order in expect.orderings:
             if name not in params:
                 raise _error(f"unknown ordering parameter '{name}' in expect weakest",

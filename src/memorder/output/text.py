@@ -4,11 +4,30 @@ from __future__ import annotations
 VERDICT_TEXT = {
     "pass": "PASS",
     "fail": "FAIL",
-    "bounded": "PASS up to the loop bound (some executions were cut by --unroll; raise it to be sure)",
+    "bounded": ("BOUNDED (some executions were cut by the loop bound, and what they might "
+                "show is unknown: raise --unroll); no verdict"),
     "incomplete": "INCOMPLETE (exploration was stopped: {why}); no verdict",
     "inconclusive": "INCONCLUSIVE (the solver answered unknown); no verdict",
+    "vacuous": ("VACUOUS (no execution completed: every one was blocked by assume/await or cut "
+                "by the loop bound); no verdict"),
     "error": "ERROR",
 }
+
+
+UNDECIDED = {
+    "bounded": "executions cut by the loop bound might decide it",
+    "incomplete": "the search was stopped before it could tell",
+    "inconclusive": "the solver could not tell",
+    "vacuous": "no execution completed",
+}
+
+
+def _open(r) -> str:
+    if r.get("vacuous"):
+        return "vacuous"
+    if r.get("incomplete"):
+        return "inconclusive" if r["incomplete"].startswith("inconclusive") else "incomplete"
+    return "bounded"
 
 
 def format_state(state: dict) -> str:
@@ -23,9 +42,12 @@ def text_report(r: dict) -> str:
         lines.append(f"{r['file']}:{w['line']}:{w['column']}: warning: {w['message']}")
     lines.append(f"States {len(r['outcomes'])}")
     lines += [f"  {format_state(o)}" for o in r["outcomes"]]
-    execs = r["executions"] if r["executions"] is not None else "not counted"
-    lines.append(f"Executions {execs} (explored {r['explored']}, blocked by assume {r['blocked']}, "
-                 f"cut by the loop bound {r['bounded']})")
+    if r["executions"] is None:
+        lines.append("Executions not counted (the SMT engine decided the questions without "
+                     "enumerating every execution)")
+    else:
+        lines.append(f"Executions {r['executions']} (explored {r['explored']}, blocked by assume/await "
+                     f"{r['blocked']}, cut by the loop bound {r['bounded']})")
     if r.get("filtered"):
         lines.append(f"  {r['filtered']} complete executions excluded by the filter")
     if r["races"]:
@@ -42,16 +64,22 @@ def text_report(r: dict) -> str:
         lines.append(f"Assertion failures: {len(r['assertion_failures'])}")
         for f in r["assertion_failures"]:
             lines.append(f"  {f['thread']} line {f['line']} `{f['assertion']}` fails, e.g. in {format_state(f['outcome'])}")
+    for f in r.get("findings", []):
+        where = f" e.g. in {format_state(f['outcome'])}" if f.get("outcome") else ""
+        lines.append(f"Finding {f['kind']}: {f['thread']} line {f['line']} `{f['access']}`{where}")
     c = r["condition"]
     if c is not None:
-        reach = "reachable" if c["reachable"] else "not reachable"
-        lines.append(f"Condition {c['text']}: {'holds' if c['holds'] else 'does not hold'} "
+        reach = {True: "reachable", False: "not reachable",
+                 None: "reachability unknown"}[c["reachable"]]
+        holds = {True: "holds", False: "does not hold",
+                 None: "unknown (" + UNDECIDED[_open(r)] + ")"}[c["holds"]]
+        lines.append(f"Condition {c['text']}: {holds} "
                      f"({reach}; positive {c['positive']}, negative {c['negative']})")
     for e in r["expectations"]:
-        mark = {True: "met", False: "NOT met", None: "checked by `memorder test`"}[e["met"]]
-        if e.get("up_to_bound"):
-            where = "up to the loop bound" if r["bounded"] else "as far as explored"
-            mark = f"met {where}" if e["met"] else f"not witnessed {where}"
+        if e["met"] is None and "undecided" in e:
+            mark = "undecided (" + UNDECIDED[e["undecided"]] + ")"
+        else:
+            mark = {True: "met", False: "NOT met", None: "checked by `memorder sweep`"}[e["met"]]
         lines.append(f"  {e['text']}: {mark}")
     lines.append("Verdict: " + VERDICT_TEXT[r["verdict"]].format(why=r.get("incomplete")))
     return "\n".join(lines)

@@ -14,248 +14,39 @@ format) are memorder's oracle, so this front end reads them the way herd7 does:
   as acquire, with a warning. `atomic_thread_fence(memory_order_relaxed)` emits
   nothing (a relaxed fence does nothing in RC11).
 - No final condition means `forall (true)`.
-
-compare_exchange, as herd7 models it
-------------------------------------
-herd's `atomic_compare_exchange_{strong,weak}[_explicit](obj, exp, des, succ,
-fail)` takes `exp` as a *location*. herdtools7's herd/CSem.ml (case `C.ECas`)
-builds, in order:
-  1. `read_mem true no_mo loc_exp`: a read of `exp` with no memory order, which
-     CAction.ml's `old_is_atomic` classifies as non-atomic (`AN []` -> NA):
-     a plain read;
-  2. a non-deterministic choice (`M.altT`) between
-     - failure: a read of `obj` with the *failure* order (an atomic read; the
-       strong CAS only when the value differs from the expected one, the weak
-       CAS also when it is equal), then `write_mem true no_mo loc_exp v_obj`:
-       a plain (NA) write of the value seen into `exp`; the CAS yields 0;
-     - success: one RMW event on `obj` reading the expected value and writing
-       `des`, with the *success* order; nothing is written to `exp`; yields 1.
-  The non-explicit forms are `ECas(..., SC, SC, strong)` (lib/CParser.mly).
-The oracle agrees: e.g. C16 (`atomic_compare_exchange_strong(y,z,2)` racing
-with `y=1`) has exactly the final states [y]=1 with [z]=0 (success) or [z]=1
-(failure copied 1 into z).
-So the front end desugars a CAS into native AST nodes:
-    let %eN = PlainRead(exp)                       -- plain read of exp
-    let (%okN, %oldN) = Cas(obj, %eN, des, succ, fail, weak)
-    if %okN == 0 { PlainWrite(exp, %oldN) }        -- plain write, failure only
-and the CAS expression's value is %okN. Registers starting with "%" are hidden:
-the engine leaves them out of outcomes.
-One difference remains: herd does not order the events *inside* one C statement
-by po (`>>|` / `>>*=` compose within one instruction), whereas memorder orders
-them left to right; no test of the corpus can tell the two apart.
+- compare-exchange is desugared as herd7 models it: see herd_cas.py.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-
-import lark
 from lark import Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from memorder.base.errors import MemorderError, unsupported
 from memorder.base.orders import MemoryOrder, parse_order
-from memorder.frontend.grammars import end_position, grammar_text
+from memorder.frontend.herd_cas import CasCall, CasDesugaring, contains
+from memorder.frontend.herd_prepare import parse_tree, prepare, syntax_error
 from memorder.base.syntax import (
-    NOSPAN, Binary, Break, Cas, Condition, Const, Eval, Fence, FinalLoc, FinalReg, If, Let,
+    NOSPAN, Binary, Break, Condition, Const, Eval, Fence, FinalLoc, FinalReg, If, Let,
     Load, LocationDecl, PlainRead, PlainWrite, Program, Reg, Rmw, Span, Store, Thread, Unary,
     While,
 )
 
-GRAMMAR = "herd_c.lark"
-
-_PARSER: lark.Lark | None = None
-
-
-def _parser() -> lark.Lark:
-    global _PARSER
-    if _PARSER is None:  # building LALR tables takes a moment: once per process
-        _PARSER = lark.Lark(grammar_text(GRAMMAR), parser="lalr", lexer="contextual",
-                            propagate_positions=True, maybe_placeholders=False)
-    return _PARSER
 
 
 def parse_herd(text: str, file: str = "<input>") -> Program:
     """Parse one herd7 C litmus test. Every problem is a located MemorderError."""
     try:
-        prepared = _prepare(text, file)
+        prepared = prepare(text, file)
         try:
-            tree = _parser().parse(prepared)
+            tree = parse_tree(prepared)
         except UnexpectedInput as exc:
-            raise _syntax_error(exc, prepared, file) from None
+            raise syntax_error(exc, prepared, file) from None
         return _Builder(text, file).program(tree)
     except MemorderError as err:
         if err.file is None:
             err.file = file
         raise
-
-
-# ---------------------------------------------------------------- before the grammar
-
-def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def _span_at(text: str, start: int, end: int) -> Span:
-    line, column = _position(text, start)
-    end_line, end_column = _position(text, end)
-    return Span(line, column, end_line, end_column)
-
-
-def _blank(chars: list, start: int, end: int) -> None:
-    """Replace text by spaces, keeping newlines, so every position stays where it was."""
-    for i in range(start, end):
-        if chars[i] != "\n":
-            chars[i] = " "
-
-
-# herd-specific extensions memorder does not model, found before parsing so the
-# message names them (rather than "unexpected '{'" for `__atomic_add_unless{mb}`).
-_INT128 = re.compile(r"__u?int128(_t)?$")
-_LINUX_TYPES = {"atomic_t", "ATOMIC_INIT"}
-_CLAUSES = {"regions", "scopes", "levels"}  # herd's `regions: x:PROP` and GPU scope trees
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_METADATA = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9_.-]*)[ \t]*=")
-
-
-def _prepare(text: str, file: str) -> str:
-    """Blank out comments and metadata lines, and reject herd extensions by name.
-
-    `(* ... *)` is a comment outside braces only: inside a thread body `(*x)`
-    is C. C comments are comments everywhere.
-    """
-    chars = list(text)
-    depth = 0
-    i, n = 0, len(text)
-    while i < n:
-        for opening, closing, anywhere in (("(*", "*)", False), ("/*", "*/", True)):
-            if text.startswith(opening, i) and (anywhere or depth == 0):
-                end = text.find(closing, i + 2)
-                if end < 0:
-                    line, column = _position(text, i)
-                    raise MemorderError(f"unterminated comment: '{opening}' without '{closing}'",
-                                        line, column, column + 2, file=file)
-                _blank(chars, i, end + 2)
-                i = end + 2
-                break
-        else:
-            if text.startswith("//", i):
-                end = text.find("\n", i)
-                end = n if end < 0 else end
-                _blank(chars, i, end)
-                i = end
-                continue
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth = max(0, depth - 1)
-            i += 1
-    blanked = "".join(chars)
-
-    # The `C name` line, then herd's `Key=value` metadata lines up to the init block.
-    match = re.search(r"\S", blanked)
-    if match is None or not re.match(r"C[ \t]+\S", blanked[match.start():]):
-        line, column = _position(blanked, match.start()) if match else (1, 1)
-        raise MemorderError("a herd C litmus test starts with a line `C name`",
-                            line, column, column + 1, file=file)
-    header_end = blanked.find("\n", match.start())
-    header_end = len(blanked) if header_end < 0 else header_end
-    name_end = re.match(r"C[ \t]+\S+", blanked[match.start():]).end() + match.start()
-    _blank(chars, name_end, header_end)  # herd allows a doc string after the name
-    offset = header_end
-    while offset < len(blanked):
-        line_end = blanked.find("\n", offset + 1)
-        line_end = len(blanked) if line_end < 0 else line_end
-        line = blanked[offset:line_end].strip("\n")
-        if "{" in line:
-            break
-        meta = _METADATA.match(line)
-        if meta:
-            start = blanked.index(meta.group(1), offset)
-            if meta.group(1) == "Variant":
-                raise unsupported("herd variants (`Variant=...`) change herd's semantics "
-                                  "and are not supported",
-                                  _span_at(blanked, start, start + len("Variant")))
-            _blank(chars, offset, line_end)  # Hash=, Cycle=, Relax=...: information only
-        elif line.strip().startswith('"'):
-            _blank(chars, offset, line_end)  # a doc string
-        offset = line_end
-    prepared = "".join(chars)
-
-    for m in _IDENT.finditer(prepared, header_end):
-        word = m.group(0)
-        span = _span_at(prepared, m.start(), m.end())
-        if _INT128.match(word):
-            raise unsupported(f"128-bit integers (`{word}`) are not supported", span)
-        if word.startswith("__"):
-            raise unsupported(f"the herd extension `{word}` is not supported", span)
-        if word in _LINUX_TYPES:
-            raise unsupported(f"the Linux-kernel `{word}` is not supported", span)
-        if word in _CLAUSES:
-            line_start = prepared.rfind("\n", 0, m.start()) + 1
-            if not prepared[line_start:m.start()].strip() and \
-                    prepared[m.end():].lstrip(" \t").startswith(":"):
-                raise unsupported(f"herd's `{word}:` clause is not supported", span)
-    return prepared
-
-
-# ---------------------------------------------------------------- syntax errors
-
-_TOKEN_WORDS = {"IDENT": "a name", "INT": "an integer", "TEST_HEADER": "`C name`",
-                "$END": "end of input"}
-_BINARY_OPS = {"LOR", "LAND", "BOR", "BXOR", "AMP", "EQEQ", "NEQ", "LT", "LE", "GT", "GE",
-               "SHL", "SHR", "PLUS", "MINUS", "STAR", "SLASH", "PERCENT"}
-
-
-def _terminal_text(name: str) -> str:
-    if name in _TOKEN_WORDS:
-        return _TOKEN_WORDS[name]
-    for term in _parser().terminals:
-        if term.name == name and term.pattern.type == "str":
-            return f"'{term.pattern.value}'"
-    return name
-
-
-def _describe_expected(names) -> str:
-    names = set(names)
-    phrases = []
-    if _BINARY_OPS <= names:  # after a complete operand any binary operator fits
-        names -= _BINARY_OPS
-        phrases.append("an operator")
-    shown = sorted(_terminal_text(n) for n in names) + phrases
-    if not shown:
-        return "something else"
-    if len(shown) == 1:
-        return shown[0]
-    return ", ".join(shown[:-1]) + " or " + shown[-1]
-
-
-def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> MemorderError:
-    if isinstance(exc, UnexpectedToken):
-        token = exc.token
-        expected = _describe_expected(exc.accepts or exc.expected)
-        if token.type == "$END":
-            line, column = end_position(text)
-            return MemorderError(f"unexpected end of input; expected {expected}",
-                                 line, column, column + 1, file=file)
-        what = {"IDENT": f"name '{token}'", "INT": f"integer {token}"}.get(token.type,
-                                                                          f"'{token}'")
-        end = token.end_column if token.end_line == token.line else None
-        return MemorderError(f"unexpected {what}; expected {expected}",
-                             token.line, token.column, end, file=file)
-    if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
-        message = f"unexpected character {char!r}"
-        if exc.allowed:
-            message += f"; expected {_describe_expected(exc.allowed)}"
-        return MemorderError(message, exc.line, exc.column, exc.column + 1, file=file)
-    line, column = end_position(text)
-    expected = getattr(exc, "expected", None)
-    message = "unexpected end of input"
-    if isinstance(exc, UnexpectedEOF) and expected:
-        message += f"; expected {_describe_expected(expected)}"
-    return MemorderError(message, line, column, file=file)
 
 
 # ---------------------------------------------------------------- tree -> AST
@@ -292,33 +83,7 @@ _KNOWN_CALLS = ("atomic_load[_explicit], atomic_store[_explicit], atomic_exchang
                 "atomic_compare_exchange_{strong,weak}[_explicit], atomic_thread_fence")
 
 
-@dataclass(frozen=True)
-class _CasCall:
-    """A compare-exchange inside an expression, before it is desugared into statements."""
-    loc: str
-    expected_loc: str
-    new: object
-    success: MemoryOrder
-    failure: MemoryOrder
-    weak: bool
-    span: Span = field(default=NOSPAN, compare=False)
-
-
-def _contains(expr, kind) -> bool:
-    if isinstance(expr, kind):
-        return True
-    if isinstance(expr, Unary):
-        return _contains(expr.operand, kind)
-    if isinstance(expr, Binary):
-        return _contains(expr.left, kind) or _contains(expr.right, kind)
-    if isinstance(expr, Rmw):
-        return _contains(expr.operand, kind)
-    if isinstance(expr, _CasCall):
-        return _contains(expr.new, kind)
-    return False
-
-
-class _Builder:
+class _Builder(CasDesugaring):
     """Walks the parse tree. A hand-written walk, not a lark Transformer: what a
     name means depends on the thread (its parameters are locations, anything
     else is a register)."""
@@ -554,7 +319,7 @@ class _Builder:
     # ------------------------------------------------------------ expressions
 
     def expr(self, node):
-        """The AST of an expression; a compare-exchange stays a `_CasCall` until hoisted."""
+        """The AST of an expression; a compare-exchange stays a `CasCall` until hoisted."""
         if isinstance(node, Token):  # cannot happen with this grammar; be explicit anyway
             raise AssertionError(f"unexpected token {node!r} in an expression")
         kind, span = node.data, _span(node)
@@ -673,11 +438,11 @@ class _Builder:
             loc = self.address(args[0], "a compare-exchange")
             expected = self.address(args[1], "the compare-exchange's expected value")
             new = self.expr(args[2])
-            if _contains(new, (Load, PlainRead, Rmw, _CasCall)):
+            if contains(new, (Load, PlainRead, Rmw, CasCall)):
                 # herd reads memory for the desired value only on success: keep it simple
                 raise unsupported("a memory access in a compare-exchange's desired value is "
                                   "not supported; read it into a register first", _span(args[2]))
-            expr = _CasCall(loc, expected, new, success, failure, _CAS_CALLS[base], span)
+            expr = CasCall(loc, expected, new, success, failure, _CAS_CALLS[base], span)
         else:
             raise unsupported(f"`{name}` is not supported (memorder reads herd's C11 atomics: "
                               f"{_KNOWN_CALLS})", _span(name_token))
@@ -687,60 +452,6 @@ class _Builder:
         if isinstance(value, Reg) and value.name.startswith("%"):
             return pre  # a CAS for its effect only: the hoisted statements are all of it
         return pre + [Eval(value, span)]
-
-    # ------------------------------------------------------------ compare-exchange
-
-    def temp(self, prefix: str) -> str:
-        return f"%{prefix}{self.temps}"
-
-    def hoisted(self, expr):
-        """(statements, expr): the expression with every compare-exchange desugared.
-
-        A CAS becomes statements (see the module docstring), so it must run
-        before the rest of its expression; to keep the order of memory accesses,
-        every access evaluated before it is moved out too, into a hidden register.
-        The right operand of && / || runs conditionally: no CAS there."""
-        if not _contains(expr, _CasCall):
-            return [], expr
-        pre: list = []
-
-        def out(e):
-            if isinstance(e, (Const, Reg)):
-                return e
-            if isinstance(e, Unary):
-                return replace(e, operand=out(e.operand))
-            if isinstance(e, Binary):
-                if e.op in ("&&", "||"):
-                    if _contains(e.right, _CasCall):
-                        raise unsupported(f"a compare-exchange on the right of {e.op} is not "
-                                          "supported; compute it in a statement first", e.span)
-                    return replace(e, left=out(e.left))
-                left = out(e.left)
-                return replace(e, left=left, right=out(e.right))
-            if isinstance(e, (Load, PlainRead, Rmw)):
-                if isinstance(e, Rmw):
-                    e = replace(e, operand=out(e.operand))
-                self.temps += 1
-                reg = self.temp("t")
-                pre.append(Let((reg,), e, declare=True, span=e.span))
-                return Reg(reg, e.span)
-            if isinstance(e, _CasCall):
-                return self.cas(e, pre)
-            raise AssertionError(f"unexpected {type(e).__name__} in an expression")
-
-        return pre, out(expr)
-
-    def cas(self, call: _CasCall, pre: list) -> Reg:
-        """herd7's ECas, as native statements: see the module docstring."""
-        self.temps += 1
-        n, span = self.temps, call.span
-        seen, ok, old = f"%e{n}", f"%ok{n}", f"%old{n}"
-        pre.append(Let((seen,), PlainRead(call.expected_loc, span), declare=True, span=span))
-        pre.append(Let((ok, old), Cas(call.loc, Reg(seen, span), call.new, call.success,
-                                      call.failure, call.weak, span), declare=True, span=span))
-        failed = Binary("==", Reg(ok, span), Const(0, span), span)
-        pre.append(If(failed, (PlainWrite(call.expected_loc, Reg(old, span), span),), (), span))
-        return Reg(ok, span)
 
     # ------------------------------------------------------------ final part
 

@@ -8,26 +8,7 @@ sets W R F IW A (atomic) RLX ACQ REL ACQ_REL SC.
 """
 
 
-class Lets:
-    """cat's `let` bindings, each evaluated once, on first use. `x`: the base relations."""
-
-    def __init__(self, x):
-        self.x = x
-        self._defs = {}
-
-    def let(self, name, definition):
-        self._defs[name] = definition
-
-    def __getattr__(self, name):
-        try:
-            definition = self.__dict__["_defs"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-        value = definition()
-        setattr(self, name, value)  # later reads find the attribute directly
-        return value
-
-
-from memorder.model import rc11, sc  # noqa: E402  (the models use Lets)
+from memorder.model import rc11, sc  # noqa: E402
+from memorder.model.lets import Lets  # noqa: F401
 
 MODELS = {"rc11": rc11, "sc": sc}

@@ -3,7 +3,7 @@
 herd's `sb` is our `po`, `co` our `mo`; `myrmw = [RMW] | rmw` is just `rmw`
 here since every RMW is a read and a write joined by `rmw`.
 """
-from memorder.model import Lets
+from memorder.model.lets import Lets
 
 
 def derive(x):

@@ -2,7 +2,7 @@
 
 Like sc.cat it defines no data races (herd7 flags none under SC).
 """
-from memorder.model import Lets
+from memorder.model.lets import Lets
 
 
 def derive(x):

@@ -148,6 +148,9 @@ def test_identical_accesses_on_different_lines_are_distinct(tmp_path):
     assert code == 1
     assert sorted(x["first"]["line"] for x in r["races"]) == [4, 5]
     assert [f["line"] for f in r["assertion_failures"]] == [9, 10]
+    # each race's explanation speaks of its own access
+    for race in r["races"]:
+        assert f"line {race['first']['line']})" in race["explanation"]
 
 
 def test_identical_accesses_are_distinct_in_the_smt_engine_too(tmp_path):

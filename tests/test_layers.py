@@ -89,9 +89,14 @@ def test_only_the_cli_parses_arguments():
     assert not users, f"argparse outside cli/: {sorted(set(users))}"
 
 
+# Still to be split along their seams (issue 14): listed so the list cannot go stale.
+PENDING_SPLIT = {"memorder.engines.smt", "memorder.analyses.sweep"}
+
+
 def test_modules_stay_small():
     big = {m: n for m, p in modules().items() if (n := len(p.read_text().splitlines())) > 600}
-    assert not big, f"modules over 600 lines: {big}"
+    assert set(big) - PENDING_SPLIT == set(), f"modules over 600 lines: {big}"
+    assert PENDING_SPLIT <= set(big), "a pending split is done: remove it from PENDING_SPLIT"
 
 
 def test_the_check_itself_sees_an_upward_import(tmp_path):

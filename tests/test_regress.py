@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from memorder import cli
-from memorder.analyses.regress import run_file
+from test_check_edges import NEEDS_THREE, TICKET_NEVER_SERVED
+from memorder.cli.test import run_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -101,11 +102,39 @@ def test_bounded_is_not_a_pass_unless_allowed(files):
     assert out.splitlines()[-1] == "1 passed, 0 failed, 1 bounded (counted as passed)"
 
 
-def test_inconclusive_when_exploration_is_cut(files):
+def test_incomplete_when_exploration_is_cut(files):
     d = files(ok=MP_OK)
     code, out, _ = run(["test", "--jobs", "1", "--max-executions", "1", str(d)])
     assert code == 1
-    assert out.startswith("INCONCLUSIVE")
+    assert out.startswith("INCOMPLETE") and "1 incomplete" in out
+
+
+def test_vacuous_file_is_reported_as_such(files):
+    d = files(v=TICKET_NEVER_SERVED)
+    code, out, _ = run(["test", "--jobs", "1", str(d)])
+    assert code == 1 and out.startswith("VACUOUS") and "1 vacuous" in out
+
+
+def test_a_bounded_unwitnessed_existential_is_bounded_not_unreachable(files):
+    d = files(b=NEEDS_THREE)
+    code, out, _ = run(["test", "--jobs", "1", str(d)])
+    assert code == 1 and out.startswith("BOUNDED")
+    assert "not reachable" not in out and "memorder why" not in out
+
+
+def test_one_file_that_crashes_does_not_hide_the_others(files, monkeypatch):
+    from memorder.cli import options
+    real = options.check_file
+
+    def crash_on_a(path, *rest, **kw):
+        if path.endswith("a.litmus"):
+            raise RuntimeError("boom")
+        return real(path, *rest, **kw)
+    monkeypatch.setattr(options, "check_file", crash_on_a)
+    d = files(a=MP_OK, b=MP_OK)
+    code, out, _ = run(["test", "--jobs", "1", str(d)])
+    assert "ERROR" in out and "internal error: RuntimeError: boom" in out
+    assert "PASS" in out and "b.litmus" in out and code == 2
 
 
 def test_weakest_expectation(files, tmp_path):

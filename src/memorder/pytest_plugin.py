@@ -39,7 +39,7 @@ def _options(config):
         return cached
     from memorder.cli import app as cli
     from memorder.base.errors import MemorderError
-    from memorder.analyses.regress import run_options
+    from memorder.cli.test import run_options
     argv = ["test", *shlex.split(config.getini("memorder_args")), "placeholder.litmus"]
     try:
         args = cli.build_parser().parse_args(argv)
@@ -70,7 +70,7 @@ class MemorderFailure(Exception):
 
 class LitmusItem(pytest.Item):
     def runtest(self):
-        from memorder.analyses.regress import passed, run_file
+        from memorder.cli.test import passed, run_file
         options, allow_bounded = _options(self.config)
         result = run_file(str(self.path), options)
         self.user_properties.append(("memorder_status", result["status"]))
@@ -79,7 +79,7 @@ class LitmusItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, MemorderFailure):
-            from memorder.analyses.regress import LABEL
+            from memorder.cli.test import LABEL
             r = excinfo.value.result
             return f"{LABEL[r['status']]} {r['file']}: {r['reason']}\n\n{r['details']}".rstrip()
         return super().repr_failure(excinfo, style=style)

@@ -18,10 +18,8 @@ import sys
 import networkx as nx
 
 from memorder.base import syntax as S
-from memorder.engines.explicit import explore
-from memorder.engines.result import Settings
 from memorder.program.final import FinalStates
-from memorder.program.sites import source_text
+from memorder.program.sites import Site, source_text
 from memorder.engines.explorer import Explorer, Limits
 from memorder.base.errors import MemorderError
 from memorder.model.events import F, R, W
@@ -92,7 +90,8 @@ def order_text(ev) -> str:
 
 
 def _same_site(ev, tid, node) -> bool:
-    return ev.tid == tid and (ev.node is node or ev.node == node)
+    # by position: two equal-looking accesses on different lines are different sites
+    return Site(ev.tid, ev.node) == Site(tid, node)
 
 
 def race_events(execution, race_key, derived=None):
@@ -444,81 +443,3 @@ def format_cycle(program, ex, cycle, indent="    ") -> list[str]:
         last = cycle[-1][1]
         lines.append(f"{indent}{event_brief(program, ex.events[last])}")
     return lines
-
-
-def cmd_why(args, out, err) -> int:
-    from memorder.cli.options import load_file as load
-    try:
-        return _why(args, out)
-    except MemorderError as exc:
-        if exc.file is None:
-            exc.file = args.file
-        raise
-
-
-def _why(args, out) -> int:
-    from memorder.cli.options import load_file as load
-    if args.model != "rc11":
-        raise MemorderError("`why` explains RC11's axioms: use --model rc11")
-    program = load(args.file, args)
-    spec = parse_outcome(program, args.outcome)
-    shown = ", ".join(f"{k}={v}" for k, v in spec.items())
-    summary = explore(program, Settings("rc11", "enumerate", args.unroll, args.timeout, args.max_executions),
-                      witnesses=True)
-    judge = FinalStates(program)
-    allowed = [o for o in summary.outcomes if matches(judge.as_dict(o), spec)]
-    if allowed:
-        out.write(f"{shown} is allowed under RC11: {len(allowed)} reachable final state(s) "
-                  f"match it, e.g. {_state(judge.as_dict(allowed[0]))}\n"
-                  f"(see it with: memorder show {args.file} --outcome '{args.outcome}' --format text)\n")
-        return 1
-    found, cut = candidates(program, spec, args.unroll, args.timeout, args.max_candidates)
-    note = f" (the search stopped early: {cut})" if cut else ""
-    if summary.bounded:
-        note += (f" (executions cut by the loop bound --unroll {args.unroll} are not "
-                 "considered)")
-    if not found:
-        out.write(f"{shown} is not reachable under RC11, and no candidate execution produces "
-                  f"it{note}: even ignoring the RC11 axioms, no way of running the threads "
-                  "yields these values, except perhaps through a cycle of program order and "
-                  "reads-from (values out of thin air), which `no-thin-air: acyclic po | rf` "
-                  "forbids.\n")
-        return 0
-    out.write(f"{shown} is forbidden under RC11: {len(found)} candidate execution(s) produce it, "
-              f"and every one breaks an axiom{note}.\n")
-    by_axiom = {}
-    for _, failing in found:
-        for name in failing:
-            by_axiom[name] = by_axiom.get(name, 0) + 1
-    out.write("Axioms broken: " + ", ".join(f"{n} ({c} candidate(s))" for n, c in by_axiom.items())
-              + "\n")
-    for i, (ex, failing) in enumerate(found[:args.limit], 1):
-        out.write(f"\nCandidate {i} of {len(found)}:\n")
-        for name in failing:
-            out.write(f"  breaks {name}: {AXIOM_TEXT.get(name, '')}\n")
-            out.write("\n".join(format_cycle(program, ex, axiom_cycle(name, rc11.derive(ex.base())))) + "\n")
-        if args.verbose:
-            from memorder.output.graph import text_listing
-            out.write(text_listing(program, ex, indent="    ") + "\n")
-    if len(found) > args.limit:
-        out.write(f"\n({len(found) - args.limit} more candidate(s) not shown; --limit N)\n")
-    return 0
-
-
-def _state(state: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in state.items())
-
-
-def register_cli(sub):
-    from memorder.cli.options import add_run_options
-    p = sub.add_parser("why", help="why an outcome is forbidden: the axiom and its cycle")
-    p.add_argument("file")
-    p.add_argument("--outcome", required=True, metavar="'r=1,x=0'",
-                   help="final values: thread.r or r (when unique) and location names")
-    add_run_options(p)
-    p.add_argument("--limit", type=int, default=3, metavar="N",
-                   help="candidate executions to show (default 3)")
-    p.add_argument("--max-candidates", type=int, default=200000, metavar="N",
-                   help="stop enumerating candidates after N (default 200000)")
-    p.add_argument("-v", "--verbose", action="store_true", help="also list each candidate")
-    p.set_defaults(func=cmd_why)

@@ -14,7 +14,7 @@ import traceback
 from memorder.base.errors import InternalError, MemorderError
 from memorder.cli.options import UsageError, _Parser
 
-COMMANDS = ("check", "sweep", "test", "show", "why")
+COMMANDS = ("check", "sweep", "test", "show", "why")  # sweep.py also adds compare
 
 
 def build_parser():

@@ -229,3 +229,45 @@ expect assertion-fails
     assert code == 0 and r["expectations"][0]["met"] is True
     code, r, _, _ = check(tmp_path, racy_assert.replace("r == 1", "r == 0 || r == 1"))
     assert code == 1 and r["expectations"][0]["met"] is False
+
+
+# ---------------------------------------------------------------- why and show under a cut search
+
+MP_RELAXED = str(EXAMPLES / "mp_relaxed.litmus")
+
+
+def test_why_under_a_limit_never_calls_an_allowed_outcome_forbidden():
+    code, out, _ = run("why", MP_RELAXED, "--outcome", "P1.r0=1,P1.r1=0", "--max-executions", "1")
+    assert code == 1 and "not found in the part explored" in out and "forbidden" not in out
+    code, out, _ = run("why", MP_RELAXED, "--outcome", "P1.r0=1,P1.r1=0")
+    assert code == 1 and "is allowed" in out
+
+
+def test_show_under_a_limit_says_what_it_could_not_find():
+    code, out, err = run("show", MP_RELAXED, "--outcome", "P1.r0=1,P1.r1=0",
+                         "--max-executions", "1", "--format", "text")
+    assert code == 1 and "in the part explored" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("command, extra", [
+    ("show", ["--format", "text"]), ("why", ["--outcome", "P1.r0=1"]),
+    ("compare", ["--before", "FLAG_STORE=Relaxed"])])
+def test_explicit_only_commands_refuse_another_engine(command, extra):
+    path = str(EXAMPLES / ("mp_params.litmus" if command == "compare" else "mp_relaxed.litmus"))
+    code, _, err = run(command, path, "--engine", "smt", *extra)
+    assert code == 2 and "only the explicit engine" in err and path in err
+
+
+def test_smt_past_its_counting_cap_reports_no_partial_counts():
+    from memorder.analyses.check import summarise
+    from memorder.engines.smt import check_smt
+    from memorder.frontend.load import load
+    program = load(str(EXAMPLES / "sb.litmus"))
+    summary = check_smt(program, max_count=1)
+    assert summary.counted is False and summary.complete_reached is True
+    r = summarise(program, summary, "rc11", "smt")
+    for key in ("executions", "explored", "blocked", "bounded", "filtered"):
+        assert r[key] is None
+    assert r["condition"]["positive"] is None and r["condition"]["negative"] is None
+    assert r["verdict"] != "vacuous"
+    assert r["outcomes"] == summarise(program, check_smt(program), "rc11", "smt")["outcomes"]

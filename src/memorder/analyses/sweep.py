@@ -706,6 +706,8 @@ def sweep(job: Job, only=None, prune=True, jobs=None, err=None) -> dict:
         "has_assertions": has_assertions(base),
         "condition": None if cond is None else {"kind": cond.kind, "text": cond.text},
         "assignments": rows, "minimal": minimal_orderings, "witnesses": witnesses,
+        # the runs use the engine asked for; witness executions are always explicit replays
+        "witness_engine": "enumerate",
         "implied": n - run_count, "run": run_count,
         "bounded": any(r is not None and r["bounded"] for r in ran),
         "undecided": sum(v is None for v in verdicts),
@@ -887,7 +889,9 @@ def sweep_text(r: dict) -> str:
         lines.append("No assignment meets the expectations.")
     if r["witnesses"]:
         lines.append("")
-        lines.append("Why each ordering is needed (one step weaker fails):")
+        lines.append("Why each ordering is needed (one step weaker fails)"
+                     + (":" if r.get("engine", "enumerate") == "enumerate" else
+                        f"; runs by --engine {r['engine']}, witnesses found by the explicit engine:"))
         for w in r["witnesses"]:
             head = f"  {w['param']}={w['minimal'][w['param']]} -> {w['weakened_to']}"
             if len(minimal) > 1:

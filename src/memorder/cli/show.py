@@ -7,11 +7,12 @@ from memorder.analyses.explain import (AXIOM_TEXT, axiom_cycle, candidates, expl
                                        line_of, matches, parse_outcome, race_events, thread_name)
 from memorder.base.errors import MemorderError
 from memorder.cli.options import add_run_options
+from memorder.cli.options import settings as cli_settings
 from memorder.cli.options import load_file as load
-from memorder.engines.explicit import explore
-from memorder.engines.explorer import Explorer, Limits
+from memorder.engines import explicit_only
+from memorder.engines.explicit import explore, nth
 from memorder.engines.result import Settings
-from memorder.model import MODELS, rc11
+from memorder.model import rc11
 from memorder.output.graph import execution_graph, text_listing, to_dot, write_graph
 from memorder.program.final import FinalStates as Judge
 from memorder.program.sites import site_key as _site_key
@@ -21,36 +22,52 @@ from memorder.program.sites import source_text
 # ---------------------------------------------------------------- picking the execution
 
 
+class NotFound(Exception):
+    """What `show` was asked for is not in the part of the executions explored."""
+
+
+def _partial(summary) -> str | None:
+    if summary.incomplete:
+        return summary.incomplete
+    if summary.bounded:
+        return f"the loop bound cut {summary.bounded} execution(s)"
+    return None
+
+
 def pick(program, args):
     """The execution `show` draws: (execution, title, race pair, cycle, notes)."""
     judge = Judge(program)
     model = args.model
+    settings = Settings(model, "enumerate", args.unroll, args.timeout, args.max_executions)
     if args.execution is not None:
         if args.execution < 1:
             raise MemorderError("--execution K counts from 1")
-        found = []
-
-        def consume(leaf):
-            if leaf.status == "complete" and len(found) < args.execution:
-                found.append(leaf.execution.snapshot())
-
-        ex = Explorer(program, MODELS[model], args.unroll, Limits(args.timeout, args.max_executions))
-        ex.run(consume)
-        if len(found) < args.execution:
-            raise MemorderError(f"--execution {args.execution}: there are only {len(found)} "
+        ex, seen, cut = nth(program, settings, args.execution)
+        if ex is None:
+            if cut:
+                raise NotFound(f"--execution {args.execution}: only {seen} complete execution(s) "
+                               f"in the part explored ({cut})")
+            raise MemorderError(f"--execution {args.execution}: there are only {seen} "
                                 "complete consistent executions")
-        return found[-1], f"execution {args.execution}", None, (), []
-    summary = explore(program, Settings(model, "enumerate", args.unroll, args.timeout,
-                                        args.max_executions), witnesses=True)
+        return ex, f"execution {args.execution}", None, (), []
+    summary = explore(program, settings, witnesses=True)
+    partial = _partial(summary)
     if args.outcome is not None:
         spec = parse_outcome(program, args.outcome)
         for outcome in sorted(summary.outcomes):
             if matches(judge.as_dict(outcome), spec):
                 state = _state(judge.as_dict(outcome))
                 return summary.outcomes[outcome], f"an execution with outcome {state}", None, (), []
+        if partial:
+            raise NotFound(f"no execution with outcome {args.outcome} in the part explored "
+                           f"({partial})")
         if model != "rc11":
             raise MemorderError(f"no execution under {model} has outcome {args.outcome}")
-        found, _ = candidates(program, spec, args.unroll, args.timeout)
+        found, cut = candidates(program, spec, args.unroll, args.timeout)
+        found = [(ex, failing) for ex, failing in found if failing]
+        if not found and cut:
+            raise NotFound(f"no candidate execution with outcome {args.outcome} in the part "
+                           f"explored ({cut})")
         if not found:
             raise MemorderError(f"no execution, consistent or not, has outcome {args.outcome}")
         ex, failing = found[0]
@@ -62,9 +79,10 @@ def pick(program, args):
     keys = sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2])))
     if args.race is not None or (not args.assertion and keys):
         index = args.race or 1
+        if not keys and partial:
+            raise NotFound(f"no data race in the part explored ({partial})")
         if not keys:
-            raise MemorderError("no data race in any execution" +
-                                (" (up to the loop bound)" if summary.bounded else ""))
+            raise MemorderError("no data race in any execution")
         if index > len(keys):
             raise MemorderError(f"--race {index}: there {'is' if len(keys) == 1 else 'are'} "
                                 f"only {len(keys)} race{'s' if len(keys) > 1 else ''}")
@@ -76,6 +94,8 @@ def pick(program, args):
         return ex, title, (x.id, y.id), (), [explain_race(program, ex, key)]
     failures = sorted(summary.failures.items(), key=lambda kv: _site_key(kv[0]))
     if args.assertion or failures:
+        if not failures and partial:
+            raise NotFound(f"no assertion fails in the part explored ({partial})")
         if not failures:
             raise MemorderError("no assertion fails in any execution")
         (tid, node), (outcome, ex) = failures[0]
@@ -84,6 +104,8 @@ def pick(program, args):
                  f"{line}) fails; outcome {_state(judge.as_dict(outcome))}")
         return ex, title, None, (), []
     if not summary.outcomes:
+        if partial:
+            raise NotFound(f"no complete execution in the part explored ({partial})")
         raise MemorderError("no complete execution to show")
     outcome = sorted(summary.outcomes)[0]
     return (summary.outcomes[outcome], f"an execution with outcome "
@@ -104,8 +126,13 @@ def cmd_show(args, out, err) -> int:
 
 
 def _show(args, out, err) -> int:
+    explicit_only(cli_settings(args), "`memorder show` (it draws one explicit execution)")
     program = load(args.file, args)
-    ex, what, race, cycle, notes = pick(program, args)
+    try:
+        ex, what, race, cycle, notes = pick(program, args)
+    except NotFound as missing:
+        err.write(f"memorder show: {missing}; raise the limit or the loop bound\n")
+        return 1
     title = f"{program.name}: {what}"
     fmt = args.out_format
     if fmt is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from memorder.analyses.sweep import Job, compare, compare_text, sweep, sweep_exit_code, sweep_text
 from memorder.base.errors import MemorderError
 from memorder.cli import options as cli
+from memorder.engines import explicit_only
 
 
 def _job(path, args) -> Job:
@@ -57,6 +58,12 @@ def cmd_sweep(args, out, err) -> int:
 
 
 def cmd_compare(args, out, err) -> int:
+    try:
+        explicit_only(cli.settings(args), "`memorder compare` (it shows a witness execution "
+                      "for each change)")
+    except MemorderError as exc:
+        exc.file = args.path
+        raise
     before = cli.parse_assignments(args.before)
     after = cli.parse_assignments(args.after)
     if not before and not after:

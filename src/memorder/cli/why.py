@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from memorder.analyses.explain import (AXIOM_TEXT, axiom_cycle, candidates, format_cycle, matches,
                                        parse_outcome)
-from memorder.base.errors import MemorderError
+from memorder.base.errors import InternalError, MemorderError
+from memorder.engines import explicit_only
 from memorder.cli.options import add_run_options
+from memorder.cli.options import settings as cli_settings
 from memorder.cli.options import load_file as load
 from memorder.engines.explicit import explore
 from memorder.engines.result import Settings
@@ -25,6 +27,7 @@ def cmd_why(args, out, err) -> int:
 def _why(args, out) -> int:
     if args.model != "rc11":
         raise MemorderError("`why` explains RC11's axioms: use --model rc11")
+    explicit_only(cli_settings(args), "`memorder why` (it lists candidate executions the model rejects)")
     program = load(args.file, args)
     spec = parse_outcome(program, args.outcome)
     shown = ", ".join(f"{k}={v}" for k, v in spec.items())
@@ -37,11 +40,24 @@ def _why(args, out) -> int:
                   f"match it, e.g. {_state(judge.as_dict(allowed[0]))}\n"
                   f"(see it with: memorder show {args.file} --outcome '{args.outcome}' --format text)\n")
         return 1
+    partial = summary.incomplete or (f"the loop bound --unroll {args.unroll} cut "
+                                     f"{summary.bounded} execution(s)" if summary.bounded else None)
+    if partial:
+        # what was not explored may hold the outcome: no claim about the rest
+        out.write(f"{shown} was not found in the part explored ({partial}); nothing can be "
+                  "said about the rest: raise the limit or the loop bound\n")
+        return 1
     found, cut = candidates(program, spec, args.unroll, args.timeout, args.max_candidates)
-    note = f" (the search stopped early: {cut})" if cut else ""
-    if summary.bounded:
-        note += (f" (executions cut by the loop bound --unroll {args.unroll} are not "
-                 "considered)")
+    consistent = [c for c in found if not c[1]]
+    if consistent:  # the model rejects none of it: exploration must have found it
+        raise InternalError(f"a candidate execution with outcome {shown} breaks no axiom, "
+                            "but exploration did not find it")
+    if cut:
+        out.write(f"{shown} is not reachable under RC11, but the search for candidate "
+                  f"executions stopped early ({cut}): {len(found)} found so far, each "
+                  "breaking an axiom; raise the limit to see them all\n")
+        return 1
+    note = ""
     if not found:
         out.write(f"{shown} is not reachable under RC11, and no candidate execution produces "
                   f"it{note}: even ignoring the RC11 axioms, no way of running the threads "

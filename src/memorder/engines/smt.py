@@ -851,13 +851,16 @@ def check_smt(program, model="rc11", unroll=2, timeout=None, cross_check=False,
             pos_reach = sess.check(good, fin.cond)
             neg_reach = sess.check(good, not1(fin.cond))
         if not counted:
+            # Not counts: 0/1 flags for "some", which the report shows as not counted.
             summary.counted = False
+            summary.complete_reached = sess.check(good)
             summary.positive, summary.negative = int(pos_reach), int(neg_reach)
-            summary.bounded = max(summary.bounded, int(sess.check(enc.bounded)))
-            summary.blocked = max(summary.blocked, int(sess.check(and2(enc.blocked, not1(enc.bounded)))))
+            summary.bounded = int(sess.check(enc.bounded))
+            summary.blocked = int(sess.check(and2(enc.blocked, not1(enc.bounded))))
+            summary.explored = summary.filtered = 0
         elif fin.cond is not None:
-            assert (summary.positive > 0) == pos_reach and (summary.negative > 0) == neg_reach, \
-                "SMT engine: counting and reachability disagree"
+            if (summary.positive > 0) != pos_reach or (summary.negative > 0) != neg_reach:
+                raise InternalError("SMT engine: counting and reachability disagree")
     except Inconclusive as exc:
         summary.incomplete = f"inconclusive: {exc}"
         summary.counted = False

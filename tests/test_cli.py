@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from memorder.cli.app import main
 
+from conftest import examples
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CONTRACT = {"file", "test", "model", "engine", "status", "error", "executions", "explored",
             "blocked", "bounded", "outcomes", "condition", "races", "assertion_failures",
@@ -116,7 +118,7 @@ TOKENS = ["thread", "t", "{", "}", "(", ")", "let", "r", "=", "x", ".", "load", 
           "race-free", "exists", "assume", "==", "&&", "\n", "fetch_add", "compare_exchange", "order"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_random_input_never_gives_a_traceback(tmp_path_factory, tokens):
     f = tmp_path_factory.mktemp("fuzz") / "fuzz.litmus"

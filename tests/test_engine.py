@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from conftest import examples
 from memorder.program import lower as C
 from memorder.base import syntax as S
 from memorder.analyses.check import check_program
@@ -104,7 +105,7 @@ def _leaves(prog, model=rc11, unroll=2):
     return got
 
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @SETTINGS

@@ -1,13 +1,10 @@
 """Golden error messages: tests/golden/errors/NAME.litmus must fail with exactly
 the rendered text in NAME.expected (MemorderError.render(source)).
 
-To regenerate after a deliberate wording change, run with
-MEMORDER_REGEN_GOLDEN=1 and review the diff.
+The tests only compare. To regenerate after a deliberate wording change, run
+`python scripts/regen_golden.py` and review the diff.
 """
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
@@ -15,32 +12,24 @@ from memorder.base.errors import MemorderError
 from memorder.frontend.load import load_program
 from memorder.frontend.native import parse_native
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "errors"
-CASES = sorted(p.stem for p in GOLDEN.glob("*.litmus"))
-
-
-def render_error(name: str) -> str:
-    source = (GOLDEN / f"{name}.litmus").read_text()
-    with pytest.raises(MemorderError) as info:
-        load_program(f"{name}.litmus", source)
-    error = info.value
-    assert error.line is not None and error.column is not None, "every input error is located"
-    return error.render(source) + "\n"
+from golden_outputs import ERROR_CASES as CASES
+from golden_outputs import ERRORS as GOLDEN
+from golden_outputs import assert_matches_golden, error_output, orphans
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_golden_error(name):
-    actual = render_error(name)
-    expected_file = GOLDEN / f"{name}.expected"
-    if os.environ.get("MEMORDER_REGEN_GOLDEN"):
-        expected_file.write_text(actual)
-    assert expected_file.exists(), f"missing {expected_file.name}"
-    assert actual == expected_file.read_text()
+    assert_matches_golden(GOLDEN / f"{name}.expected", error_output(name))
 
 
 def test_every_golden_input_has_expected_output():
     assert len(CASES) >= 40
     assert sorted(p.stem for p in GOLDEN.glob("*.expected")) == CASES
+
+
+def test_every_golden_output_has_a_producer():
+    # An output left behind by a removed case would never be compared again.
+    assert orphans() == []
 
 
 def test_location_and_caret_match_design_format():

@@ -14,6 +14,8 @@ from memorder.frontend.load import load_program
 from memorder.frontend.native import parse_native
 from memorder.base.syntax import Program
 
+from conftest import examples
+
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.litmus"))
 SOURCES = [p.read_text() for p in EXAMPLES]
 
@@ -58,8 +60,10 @@ def tokens_of(text: str) -> list[str]:
     return re.findall(r"\s+|[A-Za-z_]\w*|\d+|\S", text)
 
 
-# MEMORDER_FUZZ_EXAMPLES=5000 for a longer local run.
-FAST = settings(max_examples=int(os.environ.get("MEMORDER_FUZZ_EXAMPLES", "300")),
+# MEMORDER_FUZZ_EXAMPLES=5000 for a longer local run. Derandomization comes from
+# the profile (conftest.py): the same inputs on every ci run, new ones nightly.
+FUZZ_EXAMPLES = os.environ.get("MEMORDER_FUZZ_EXAMPLES")
+FAST = settings(max_examples=int(FUZZ_EXAMPLES) if FUZZ_EXAMPLES else examples(300),
                 deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 

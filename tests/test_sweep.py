@@ -2,16 +2,15 @@
 `memorder.cli.app`.
 
 Golden results live in tests/golden/sweep/: NAME.json is `sweep --json` with
-the timing removed, NAME.txt the text report with the timing normalised. To
-regenerate after a deliberate change, run with MEMORDER_REGEN_GOLDEN=1 and
-review the diff.
+the timing removed, NAME.txt the text report with the timing normalised. The
+tests only compare; to regenerate after a deliberate change, run
+`python scripts/regen_golden.py` and review the diff.
 """
 from __future__ import annotations
 
 import io
 import json
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,13 @@ from memorder.cli.app import main
 from memorder.base.orders import LEGAL, MemoryOrder, weaker_by_one_step
 from memorder.analyses.sweep import Job, Param, sweep
 
+from conftest import examples
+from golden_outputs import SWEEP as GOLDEN
+from golden_outputs import SWEEP_EXAMPLES, assert_matches_golden, sweep_output
 from programs import programs
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "sweep"
 PYO3 = str(EXAMPLES / "pyo3_borrowflag.litmus")
 PYO3_3 = str(EXAMPLES / "pyo3_borrowflag_3threads.litmus")
 MP_PARAMS = str(EXAMPLES / "mp_params.litmus")
@@ -60,33 +61,15 @@ def line_of(path: str, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in {path}")
 
 
-def check_golden(name: str, actual: str):
-    expected_file = GOLDEN / name
-    if os.environ.get("MEMORDER_REGEN_GOLDEN"):
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        expected_file.write_text(actual)
-    assert expected_file.exists(), f"missing {expected_file} (run with MEMORDER_REGEN_GOLDEN=1)"
-    assert actual == expected_file.read_text()
-
-
 # ---------------------------------------------------------------- golden results
 
-@pytest.mark.parametrize("example", ["pyo3_borrowflag", "mp_params"])
-def test_golden_sweep_json(example, monkeypatch):
-    monkeypatch.chdir(ROOT)  # file names in the output are as given: relative
-    code, result = sweep_json(f"examples/{example}.litmus", "--jobs", "1")
-    assert code == 0
-    result.pop("seconds")
-    check_golden(f"{example}.json", json.dumps(result, indent=2) + "\n")
-
-
-@pytest.mark.parametrize("example", ["pyo3_borrowflag", "mp_params"])
-def test_golden_sweep_text(example, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    code, out, err = run("sweep", f"examples/{example}.litmus", "--jobs", "1")
-    assert code == 0, err
-    assert err == ""  # no progress output when stderr is not a terminal
-    check_golden(f"{example}.txt", re.sub(r"\(\d+\.\d+s\)", "(TIME)", out))
+# sweep_output runs from the repository root (file names in the output are as
+# given: relative) and fails on a non-zero exit, or, for the text report, on
+# any stderr output (no progress output when stderr is not a terminal).
+@pytest.mark.parametrize("suffix", ["json", "txt"])
+@pytest.mark.parametrize("example", SWEEP_EXAMPLES)
+def test_golden_sweep(example, suffix):
+    assert_matches_golden(GOLDEN / f"{example}.{suffix}", sweep_output(example, suffix))
 
 
 # ---------------------------------------------------------------- the answers themselves
@@ -280,7 +263,7 @@ def parametrised_programs(draw):
     return S.Program(prog.name, prog.locations, prog.threads, condition=cond, expects=expects)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(parametrised_programs())
 def test_pruning_matches_full_sweep_property(program):
     from memorder.analyses.sweep import all_ops_program, sweep_params

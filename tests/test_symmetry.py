@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import require_shared
+from conftest import examples, require_shared
 from memorder.base import syntax as S
 from memorder.engines.explicit import explore
 from memorder.engines.result import Settings
@@ -122,7 +122,7 @@ def symmetric_programs(draw):
     return dataclasses.replace(p, threads=tuple(threads), locations=tuple(locations))
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=examples(40), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(symmetric_programs())
 def test_symmetric_programs_race_alike(program):

@@ -271,3 +271,41 @@ def test_smt_past_its_counting_cap_reports_no_partial_counts():
     assert r["condition"]["positive"] is None and r["condition"]["negative"] is None
     assert r["verdict"] != "vacuous"
     assert r["outcomes"] == summarise(program, check_smt(program), "rc11", "smt")["outcomes"]
+
+
+VACUOUS_SWEEP = """test "ticket waits for a turn that never comes"
+order TAKE = Relaxed
+atomic next = 0, serving = 0
+plain data = 0
+thread a {
+    let my = next.fetch_add(1, TAKE)
+    await(serving.load(Acquire) == my + 1)
+    data = 1
+}
+thread b {
+    let my = next.fetch_add(1, TAKE)
+    await(serving.load(Acquire) == my + 1)
+    data = 2
+}
+expect race-free
+"""
+
+
+def test_sweep_never_calls_a_vacuous_run_sufficient(tmp_path):
+    path = tmp_path / "v.litmus"
+    path.write_text(VACUOUS_SWEEP)
+    code, out, _ = run("sweep", str(path), "--json")
+    r = json.loads(out)
+    assert code == 1 and r["minimal"] == []
+    assert all(a["meets_expectations"] is not True for a in r["assignments"])
+    code, out, _ = run("sweep", str(path))
+    assert code == 1 and "vacuous" in out and "Minimal sufficient" not in out
+
+
+def test_sweep_exits_1_when_its_runs_are_bounded(tmp_path):
+    path = tmp_path / "b.litmus"
+    path.write_text(NEEDS_THREE.replace("atomic x = 0, y = 0", "order O = Relaxed\natomic x = 0, y = 0")
+                    .replace("x.store(3, Relaxed)", "x.store(3, O)"))
+    code, out, _ = run("sweep", str(path), "--json")
+    r = json.loads(out)
+    assert code == 1 and r["minimal"] == []

@@ -235,7 +235,10 @@ def run_assignment(base, job: Job, orderings: dict) -> dict:
     r = check_program(program, _settings(job), file=job.path)
     # A run stopped early (timeout, --max-executions, solver unknown) proves what it
     # found, never the absence of something.
-    complete = r.get("incomplete") is None and r["verdict"] not in ("incomplete", "inconclusive")
+    # A vacuous run (nothing completed) or a bounded one (the loop bound cut some
+    # executions) proves no absence either: its "not found" is unknown.
+    complete = r.get("incomplete") is None and r["verdict"] not in (
+        "incomplete", "inconclusive", "vacuous", "bounded")
 
     def found(flag):
         return True if flag else (False if complete else None)
@@ -247,7 +250,8 @@ def run_assignment(base, job: Job, orderings: dict) -> dict:
     return {"props": props, "races": len(r["races"]),
             "assertion_failures": len(r["assertion_failures"]),
             "executions": r["executions"], "bounded": r["bounded"],
-            "incomplete": None if complete else (r.get("incomplete") or r["verdict"])}
+            "incomplete": None if complete else (r.get("incomplete") or r["verdict"]),
+            "verdict": r["verdict"]}
 
 
 def run_witness(base, job: Job, orderings: dict, expectations) -> dict:
@@ -848,6 +852,13 @@ def _yn(v, yes, no):
     return "?" if v is None else (yes if v else no)
 
 
+def _open_text(why: str) -> str:
+    """Why a run decides nothing it did not find, for the table."""
+    if why in ("vacuous", "bounded"):
+        return why
+    return f"incomplete: {why}"
+
+
 def sweep_text(r: dict) -> str:
     lines = [f"Sweep of {r['file']} ({r['test']}), model {r['model']}, unroll {r['unroll']}"]
     kinds = r["param_kinds"]
@@ -874,7 +885,7 @@ def sweep_text(r: dict) -> str:
         cond = "-" if r["condition"] is None else _yn(a["condition_holds"], "holds", "fails")
         asserts = _yn(a["assertion_failed"], "fail", "hold") if r["has_assertions"] else "-"
         decided = a["decided_by"] + (" (bounded)" if a.get("bounded") else "") + \
-            (f" (incomplete: {a['incomplete']})" if a.get("incomplete") else "")
+            (f" ({_open_text(a['incomplete'])})" if a.get("incomplete") else "")
         mark = "  <- minimal" if o in minimal else ""
         rows.append([o[p] for p in r["params"]] + [
             _yn(a["race"], "race", "free"), cond, asserts,
@@ -922,7 +933,8 @@ def sweep_text(r: dict) -> str:
         lines.append("Some executions were cut by the loop bound: verdicts hold up to "
                      f"--unroll {r['unroll']}.")
     if r["undecided"]:
-        lines.append(f"{r['undecided']} assignments undecided (runs were stopped early).")
+        lines.append(f"{r['undecided']} assignments undecided (their runs were vacuous, bounded "
+                     "or stopped early: what they did not find may still happen).")
     for v in r["monotonicity_violations"]:
         lines.append(f"INTERNAL INCONSISTENCY: property {v['property']} is present at "
                      f"{v['stronger']} but absent at the weaker {v['weaker']}")

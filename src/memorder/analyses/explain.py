@@ -20,7 +20,8 @@ import networkx as nx
 from memorder.base import syntax as S
 from memorder.program.final import FinalStates
 from memorder.program.sites import Site, source_text
-from memorder.engines.explorer import Explorer, Limits
+from memorder.engines import explicit
+from memorder.engines.result import Settings
 from memorder.base.errors import MemorderError
 from memorder.model.events import F, R, W
 from memorder.model import rc11
@@ -335,27 +336,12 @@ AXIOM_TEXT = {
 
 
 def candidates(program, spec, unroll=2, timeout=None, max_candidates=None):
-    """Complete candidate executions producing the outcome `spec`, as
-    (snapshot, failing axiom names); and whether the search was cut short."""
-    judge = FinalStates(program)
-    found = []
-    # every candidate, consistent or not; still built in po ∪ rf order, so
-    # candidates needing a po ∪ rf cycle (no-thin-air) never appear
-    explorer = Explorer(program, rc11, unroll, Limits(timeout, max_candidates), check=False)
-
-    def consume(leaf):
-        if leaf.status != "complete":
-            return
-        ex = leaf.execution
-        state = judge.as_dict(judge.outcome(leaf.registers, ex.final_memory()))
-        if not matches(state, spec):
-            return
-        d = rc11.derive(ex.base())
-        failing = [name for name, ok in rc11.AXIOMS if not ok(d)]
-        found.append((ex.snapshot(), failing))
-
-    explorer.run(consume)
-    return found, explorer.cut
+    """Complete RC11 candidate executions producing the outcome `spec`, as
+    (snapshot, failing axiom names); and why the search was cut short (or None)."""
+    finals = FinalStates(program)
+    return explicit.candidates(program, Settings("rc11", "enumerate", unroll, timeout),
+                               lambda outcome: matches(finals.as_dict(outcome), spec),
+                               max_candidates)
 
 
 def _rel_graph(rel) -> nx.DiGraph:

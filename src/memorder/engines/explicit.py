@@ -1,9 +1,9 @@
 """The explicit engine behind the Engine interface: explore every execution.
 
 `explore` runs the Explorer (explorer.py) over a program and folds what it
-finds into a Result. `find` stops at the first complete execution a predicate
-accepts, `nth` at the k-th one, and `candidates` lists executions built with
-the model switched off (for explaining why an outcome is forbidden).
+finds into a Result. `nth` stops at the k-th complete execution, and
+`candidates` lists executions built with the model switched off (for
+explaining why an outcome is forbidden).
 """
 from __future__ import annotations
 
@@ -67,30 +67,14 @@ def explore(program, settings: Settings = Settings(), witnesses=False) -> Result
     return result
 
 
-def find(program, settings: Settings, accept):
-    """The first complete execution whose final state `accept(outcome)` takes,
-    as (snapshot, outcome), or None; and why the search stopped early (or None)."""
-    finals = FinalStates(program)
-    found = []
-
-    def consume(leaf):
-        if leaf.status != "complete":
-            return
-        ex = leaf.execution
-        memory = ex.final_memory()
-        if finals.filter is not None and not finals.filter((leaf.registers, memory)):
-            return
-        outcome = finals.outcome(leaf.registers, memory)
-        if accept(outcome):
-            found.append((ex.snapshot(), outcome))
-            raise _Stop()
-
-    explorer = _explorer(program, settings)
-    try:
-        explorer.run(consume)
-    except _Stop:
-        return found[0], None
-    return None, explorer.cut
+def _counted_outcome(finals, leaf):
+    """The outcome of a complete execution the filter keeps, else None."""
+    if leaf.status != "complete":
+        return None
+    memory = leaf.execution.final_memory()
+    if finals.filter is not None and not finals.filter((leaf.registers, memory)):
+        return None
+    return finals.outcome(leaf.registers, memory)
 
 
 def nth(program, settings: Settings, k: int):
@@ -126,14 +110,10 @@ def candidates(program, settings: Settings, accept, max_candidates=None):
     explorer = Explorer(program, model, settings.unroll, limits, check=False)
 
     def consume(leaf):
-        if leaf.status != "complete":
+        outcome = _counted_outcome(finals, leaf)
+        if outcome is None or not accept(outcome):
             return
         ex = leaf.execution
-        memory = ex.final_memory()
-        if finals.filter is not None and not finals.filter((leaf.registers, memory)):
-            return
-        if not accept(finals.outcome(leaf.registers, memory)):
-            return
         d = model.derive(ex.base())
         failing = [name for name, ok in model.AXIOMS if not ok(d)]
         found.append((ex.snapshot(), failing))

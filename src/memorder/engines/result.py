@@ -47,8 +47,3 @@ class Result:
         and nothing was found: there is nothing to judge."""
         reached = self.executions > 0 if self.complete_reached is None else self.complete_reached
         return not reached and not self.races and not self.failures and not self.findings
-
-    @property
-    def cut(self) -> bool:
-        """Was part of the executions left unexplored (a limit, the solver, the loop bound)?"""
-        return self.incomplete is not None or self.bounded > 0

@@ -46,23 +46,3 @@ class FinalStates:
 
     def as_dict(self, outcome) -> dict:
         return dict(zip(self.keys, outcome))
-
-    def state(self, outcome):
-        """An outcome tuple back as (per-thread register dicts, memory dict)."""
-        registers = [dict() for _ in self.program.threads]
-        for (t, r), v in zip(self.reg_keys, outcome):
-            registers[self.thread_index[t]][r] = v
-        memory = dict(zip(self.loc_names, outcome[len(self.reg_keys):]))
-        return registers, memory
-
-    def satisfies(self, outcome) -> bool:
-        """Does an outcome satisfy the condition's proposition (and the filter)?"""
-        st = self.state(outcome)
-        if self.filter is not None and not self.filter(st):
-            return False
-        return self.condition is not None and bool(self.condition(st))
-
-
-def state_text(state: dict) -> str:
-    """`P0:r0=1, x=2`: a final state (as_dict) for one line of text."""
-    return ", ".join(f"{k}={v}" for k, v in state.items())

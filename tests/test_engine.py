@@ -10,7 +10,6 @@ from conftest import examples
 from memorder.program import lower as C
 from memorder.base import syntax as S
 from memorder.analyses.check import check_program
-from memorder.engines.explicit import explore
 from memorder.engines.result import Settings
 from memorder.program.final import FinalStates as Judge
 from memorder.engines.explorer import Explorer

@@ -8,7 +8,6 @@ import pytest
 
 from memorder import cli
 from memorder.engines.explicit import explore
-from memorder.engines.result import Settings
 from memorder.analyses.explain import explain_races, parse_outcome
 from memorder.frontend.load import load_program
 from memorder.frontend.native import parse_native

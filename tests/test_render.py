@@ -10,7 +10,6 @@ import pytest
 
 from memorder import cli
 from memorder.engines.explicit import explore
-from memorder.engines.result import Settings
 from memorder.frontend.load import load_program
 from memorder.frontend.validate import resolve_orders
 from memorder.output.graph import execution_graph

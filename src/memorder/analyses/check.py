@@ -121,9 +121,12 @@ def _condition(program, summary: Result, cut) -> dict | None:
         positive = negative = None
     elif c.kind == "~exists":
         positive, negative = negative, positive
-    return {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
+    cond = {"kind": c.kind, "text": c.text, "holds": holds, "reachable": reachable,
             "positive": positive, "negative": negative,
             "herd_text": herd_condition(c.kind, c.expr)}
+    if holds is None:
+        cond["undecided"] = cut
+    return cond
 
 
 def _races(program, summary: Result, explanations) -> list:

@@ -37,6 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from memorder.base import syntax as S
+from memorder.program.sites import race_sort_key, site_key
 from memorder.base.errors import MemorderError
 from memorder.base.orders import LEGAL, MemoryOrder, weaker_by_one_step
 
@@ -267,7 +268,7 @@ def run_witness(base, job: Job, orderings: dict, expectations) -> dict:
     out = {}
     for kind, _text in expectations:
         if kind == "race-free" and summary.races:
-            key = min(summary.races, key=_race_sort_key)
+            key = min(summary.races, key=race_sort_key)
             out["race"] = race_dict(program, key, summary.races[key])
         elif kind == "~exists" and summary.positive:
             for outcome in sorted(summary.outcomes):
@@ -276,7 +277,7 @@ def run_witness(base, job: Job, orderings: dict, expectations) -> dict:
                                                   summary.outcomes[outcome], reachable=True)
                     break
         elif kind == "assertions-hold" and summary.failures:
-            key = min(summary.failures, key=lambda k: _site_key(k))
+            key = min(summary.failures, key=site_key)
             outcome, execution = summary.failures[key]
             info = access_info(program, *key)
             out["assertion"] = {"thread": info["thread"], "line": info["line"],
@@ -292,17 +293,6 @@ def run_witness(base, job: Job, orderings: dict, expectations) -> dict:
 
 
 # ---------------------------------------------------------------- witnesses as data
-
-def _site_key(site):
-    tid, node = site
-    span = getattr(node, "span", None) or S.NOSPAN
-    return (tid, span.line, span.column)
-
-
-def _race_sort_key(key):
-    loc, a, b = key
-    return (loc, _site_key(a), _site_key(b))
-
 
 def _satisfies(judge, outcome) -> bool:
     """Whether a final state (an outcome tuple) satisfies the condition's expression."""
@@ -765,7 +755,7 @@ def compare(job: Job, before: dict, after: dict) -> dict:
     def race_index(program, summary):
         # AST nodes differ between the two resolved programs (their orderings differ),
         # so races are matched by location and source position.
-        return {(loc, _site_key(a), _site_key(b)): (loc, a, b)
+        return {(loc, site_key(a), site_key(b)): (loc, a, b)
                 for loc, a, b in summary.races}
 
     xb, xa = race_index(pb, sb), race_index(pa, sa)
@@ -776,7 +766,7 @@ def compare(job: Job, before: dict, after: dict) -> dict:
     }
 
     def failure_index(summary):
-        return {_site_key(site): site for site in summary.failures}
+        return {site_key(site): site for site in summary.failures}
 
     def failure_dict(program, summary, site):
         outcome, execution = summary.failures[site]

@@ -15,7 +15,7 @@ from memorder.engines.result import Settings
 from memorder.model import rc11
 from memorder.output.graph import execution_graph, text_listing, to_dot, write_graph
 from memorder.program.final import FinalStates as Judge
-from memorder.program.sites import site_key as _site_key
+from memorder.program.sites import race_sort_key, site_key
 from memorder.program.sites import source_text
 
 
@@ -76,7 +76,7 @@ def pick(program, args):
                  f"({AXIOM_TEXT.get(failing[0], '')}); the cycle is highlighted")
         return ex, title, None, cycle, [f"{len(found)} candidate execution(s) give this outcome; "
                                         "see `memorder why` for all"]
-    keys = sorted(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2])))
+    keys = sorted(summary.races, key=race_sort_key)
     if args.race is not None or (not args.assertion and keys):
         index = args.race or 1
         if not keys and partial:
@@ -92,7 +92,7 @@ def pick(program, args):
         title = (f"data race on {key[0]}: {thread_name(program, x.tid)} line {line_of(x)} vs "
                  f"{thread_name(program, y.tid)} line {line_of(y)}")
         return ex, title, (x.id, y.id), (), [explain_race(program, ex, key)]
-    failures = sorted(summary.failures.items(), key=lambda kv: _site_key(kv[0]))
+    failures = sorted(summary.failures.items(), key=lambda kv: site_key(kv[0]))
     if args.assertion or failures:
         if not failures and partial:
             raise NotFound(f"no assertion fails in the part explored ({partial})")

@@ -201,7 +201,7 @@ def _witnesses(path, opts, result, expectations) -> list[str]:
     from memorder.cli import options as cli
     from memorder.engines.explicit import explore
     from memorder.program.final import FinalStates as Judge
-    from memorder.program.sites import site_key as _site_key
+    from memorder.program.sites import race_sort_key, site_key
     from memorder.engines.explorer import Explorer, Limits
     from memorder.analyses.explain import explain_race, race_events
     from memorder.model import MODELS
@@ -218,13 +218,13 @@ def _witnesses(path, opts, result, expectations) -> list[str]:
     if failed & {"race-free", "assertions-hold"}:
         summary = explore(program, cli.settings(args), witnesses=True)
         if "race-free" in failed and summary.races:
-            key = min(summary.races, key=lambda k: (k[0], _site_key(k[1]), _site_key(k[2])))
+            key = min(summary.races, key=race_sort_key)
             ex = summary.races[key]
             x, y, _ = race_events(ex, key)
             out.append("Witness: a racy execution\nwhy: " + explain_race(program, ex, key) + "\n"
                        + text_listing(program, ex, race=(x.id, y.id), indent="  "))
         if "assertions-hold" in failed and summary.failures:
-            (tid, node), (_, ex) = min(summary.failures.items(), key=lambda kv: _site_key(kv[0]))
+            (tid, node), (_, ex) = min(summary.failures.items(), key=lambda kv: site_key(kv[0]))
             out.append(f"Witness: an execution where the assertion at line {node.span.line} "
                        f"fails\n" + text_listing(program, ex, indent="  "))
     if "~exists" in failed and program.condition is not None:

@@ -7,6 +7,8 @@ explaining why an outcome is forbidden).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from memorder.engines.explorer import Explorer, Limits
 from memorder.engines.result import Result, Settings
 from memorder.model import MODELS
@@ -18,10 +20,9 @@ class _Stop(Exception):
     """Raised by a consumer that has what it asked for."""
 
 
-def _explorer(program, settings: Settings, check=True, guide=None) -> Explorer:
+def _explorer(program, settings: Settings, check=True) -> Explorer:
     limits = Limits(settings.timeout, settings.max_executions)
-    return Explorer(program, MODELS[settings.model], settings.unroll, limits,
-                    check=check, guide=guide)
+    return Explorer(program, MODELS[settings.model], settings.unroll, limits, check=check)
 
 
 def explore(program, settings: Settings = Settings(), witnesses=False) -> Result:
@@ -106,8 +107,7 @@ def candidates(program, settings: Settings, accept, max_candidates=None):
     finals = FinalStates(program)
     model = MODELS[settings.model]
     found = []
-    limits = Limits(settings.timeout, max_candidates)
-    explorer = Explorer(program, model, settings.unroll, limits, check=False)
+    explorer = _explorer(program, replace(settings, max_executions=max_candidates), check=False)
 
     def consume(leaf):
         outcome = _counted_outcome(finals, leaf)

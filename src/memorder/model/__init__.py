@@ -8,7 +8,6 @@ sets W R F IW A (atomic) RLX ACQ REL ACQ_REL SC.
 """
 
 
-from memorder.model import rc11, sc  # noqa: E402
-from memorder.model.lets import Lets  # noqa: F401
+from memorder.model import rc11, sc
 
 MODELS = {"rc11": rc11, "sc": sc}

@@ -22,14 +22,6 @@ UNDECIDED = {
 }
 
 
-def _open(r) -> str:
-    if r.get("vacuous"):
-        return "vacuous"
-    if r.get("incomplete"):
-        return "inconclusive" if r["incomplete"].startswith("inconclusive") else "incomplete"
-    return "bounded"
-
-
 def format_state(state: dict) -> str:
     return " ".join(f"{k}={v};" for k, v in state.items())
 
@@ -72,7 +64,7 @@ def text_report(r: dict) -> str:
         reach = {True: "reachable", False: "not reachable",
                  None: "reachability unknown"}[c["reachable"]]
         holds = {True: "holds", False: "does not hold",
-                 None: "unknown (" + UNDECIDED[_open(r)] + ")"}[c["holds"]]
+                 None: f"unknown ({UNDECIDED.get(c.get('undecided'), 'undecided')})"}[c["holds"]]
         lines.append(f"Condition {c['text']}: {holds} "
                      f"({reach}; positive {c['positive']}, negative {c['negative']})")
     for e in r["expectations"]:
